@@ -1,0 +1,65 @@
+// The atomic seam of DESIGN.md section 5. The state machines of DiatomicWaker
+// and AtomicWaker are written once over a Policy that supplies the atomic type
+// and the cell that holds a waker slot. The library instantiates them with
+// StdAtomicPolicy; tests plug in a counting and a deterministic policy.
+#pragma once
+
+#include <atomic>
+#include <concepts>
+#include <cstdint>
+#include <utility>
+
+namespace diatomic::detail {
+
+// A waker slot. Every access names its kind, as loom's UnsafeCell does, so an
+// instrumented policy can check that no read overlaps a write:
+//   with(f)      shared access: f(const T&); other readers may be present;
+//   with_mut(f)  exclusive access: f(T&); nobody else may touch the cell.
+// PlainCell is the zero-cost version: both are a direct call.
+template <class T>
+class PlainCell {
+ public:
+  PlainCell() = default;
+  PlainCell(const PlainCell&) = delete;
+  PlainCell& operator=(const PlainCell&) = delete;
+
+  template <class F>
+  decltype(auto) with(F&& f) const {
+    return std::forward<F>(f)(static_cast<const T&>(value_));
+  }
+  template <class F>
+  decltype(auto) with_mut(F&& f) {
+    return std::forward<F>(f)(value_);
+  }
+
+ private:
+  T value_{};
+};
+
+// What a policy must provide: an atomic word with the std::atomic interface
+// the cores use, and a slot cell with with()/with_mut().
+template <class P>
+concept AtomicPolicy = requires(typename P::template Atomic<std::uintptr_t>& a,
+                                std::uintptr_t v) {
+  { a.load(std::memory_order_relaxed) } -> std::convertible_to<std::uintptr_t>;
+  { a.fetch_or(v, std::memory_order_relaxed) } -> std::convertible_to<std::uintptr_t>;
+  { a.fetch_and(v, std::memory_order_relaxed) } -> std::convertible_to<std::uintptr_t>;
+  { a.exchange(v, std::memory_order_relaxed) } -> std::convertible_to<std::uintptr_t>;
+  { a.compare_exchange_weak(v, v, std::memory_order_relaxed, std::memory_order_relaxed) }
+      -> std::convertible_to<bool>;
+  { a.compare_exchange_strong(v, v, std::memory_order_relaxed, std::memory_order_relaxed) }
+      -> std::convertible_to<bool>;
+};
+
+struct StdAtomicPolicy {
+  template <class T>
+  using Atomic = std::atomic<T>;
+  template <class T>
+  using Cell = PlainCell<T>;
+};
+
+static_assert(AtomicPolicy<StdAtomicPolicy>);
+static_assert(std::atomic<std::uintptr_t>::is_always_lock_free,
+              "the state word must be a lock-free atomic");
+
+}  // namespace diatomic::detail

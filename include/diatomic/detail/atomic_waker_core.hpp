@@ -1,0 +1,158 @@
+// The single-slot state machine of DESIGN.md section 3 (the algorithm of the
+// Rust futures/tokio AtomicWaker), written once over an atomic policy.
+// AtomicWaker wraps the std::atomic instantiation; the RMW-counting build and
+// the interleaving explorer instantiate this same code.
+// Nothing here is API: use diatomic/atomic_waker.hpp.
+#pragma once
+
+#include <diatomic/detail/atomic_policy.hpp>
+#include <diatomic/detail/fatal.hpp>
+#include <diatomic/waker.hpp>
+
+#include <cstdint>
+
+namespace diatomic {
+
+// A snapshot of an AtomicWaker state word, for diagnostics and tests.
+//
+// Valid states:
+//   WAITING                 idle; the slot holds the registered waker, if any
+//   REGISTERING             a register_waker call owns the slot
+//   WAKING                  a take() owns the slot
+//   REGISTERING | WAKING    a take() arrived during a registration; the
+//                           registrant will wake the new waker itself
+struct AtomicWakerState {
+  static constexpr std::uintptr_t kWaiting = 0;
+  static constexpr std::uintptr_t kRegistering = 1u << 0;
+  static constexpr std::uintptr_t kWaking = 1u << 1;
+
+  std::uintptr_t bits = 0;
+
+  [[nodiscard]] constexpr bool registering() const noexcept { return (bits & kRegistering) != 0; }
+  [[nodiscard]] constexpr bool waking() const noexcept { return (bits & kWaking) != 0; }
+  [[nodiscard]] constexpr bool valid() const noexcept {
+    return (bits & ~(kRegistering | kWaking)) == 0;
+  }
+  friend constexpr bool operator==(AtomicWakerState, AtomicWakerState) = default;
+};
+
+namespace detail {
+
+template <class Policy>
+class AtomicWakerCore {
+  using S = AtomicWakerState;
+
+ public:
+  AtomicWakerCore() noexcept = default;
+  AtomicWakerCore(const AtomicWakerCore&) = delete;
+  AtomicWakerCore& operator=(const AtomicWakerCore&) = delete;
+  ~AtomicWakerCore() {
+    DIATOMIC_DEBUG_CHECK(state().bits == S::kWaiting,
+                         "AtomicWaker destroyed during a register_waker or wake call");
+  }
+
+  void register_waker(const Waker& waker);
+  [[nodiscard]] Waker take() noexcept;
+  void wake() noexcept { take().wake(); }
+
+  [[nodiscard]] AtomicWakerState state() const noexcept {
+    // Ordering: relaxed; a diagnostic snapshot that orders nothing.
+    return AtomicWakerState{state_.load(std::memory_order_relaxed)};
+  }
+
+ private:
+  // Ends a registration: returns the state from REGISTERING to WAITING. If a
+  // take() arrived meanwhile (WAKING), it left the wake to us: hand the
+  // slot's waker out and wake it.
+  //
+  //   REGISTERING           ->  WAITING
+  //   REGISTERING | WAKING  ->  WAITING, wake the stored waker
+  void finish_registration() noexcept {
+    std::uintptr_t current = S::kRegistering;
+    // Ordering: acq_rel. Release: publishes the stored waker to the take()
+    // that next moves the state from WAITING (acquire there). Acquire on
+    // failure: pairs with the acq_rel fetch_or of the take() that interrupted
+    // us, so the producer's writes are visible to our consumer.
+    if (state_.compare_exchange_strong(current, S::kWaiting, std::memory_order_acq_rel,
+                                       std::memory_order_acquire)) {
+      return;
+    }
+    DIATOMIC_DEBUG_CHECK(current == (S::kRegistering | S::kWaking),
+                         "impossible AtomicWaker state");
+    Waker taken;
+    // Exclusive: REGISTERING is still ours; take() does not touch the slot
+    // unless it moves the state from WAITING.
+    slot_.with_mut([&](Waker& slot) { taken = std::move(slot); });
+    // Ordering: acq_rel. Release: our move out of the slot happens before the
+    // next registrant's acquire CAS; acquire: as for the failed CAS above.
+    state_.exchange(S::kWaiting, std::memory_order_acq_rel);
+    std::move(taken).wake();
+  }
+
+  typename Policy::template Atomic<std::uintptr_t> state_{S::kWaiting};
+  typename Policy::template Cell<Waker> slot_;
+};
+
+// Registers `waker` to be woken by the next take()/wake().
+//
+//   state                 ->  state
+//   WAITING                   REGISTERING, store waker, then:
+//     REGISTERING             WAITING                 (registered)
+//     REGISTERING | WAKING    WAITING, wake waker now (a wake raced with us)
+//   WAKING                    WAKING, waker.wake_by_ref() now (the consumer polls again)
+//   REGISTERING(| WAKING)     unchanged: a concurrent registration wins
+//
+// Exceptions: if cloning the waker throws, the state returns to WAITING with
+// the slot as it was, and the exception propagates; a wake that raced with
+// the failed call is delivered to the previously stored waker, exactly as if
+// it had arrived just before the call.
+template <class Policy>
+inline void AtomicWakerCore<Policy>::register_waker(const Waker& waker) {
+  std::uintptr_t current = S::kWaiting;
+  // Ordering: acquire, pairs with the release fetch_and in take() and the
+  // exchange of an earlier registration: the slot's last writer is finished,
+  // and the producer's writes before wake() are visible to the consumer's
+  // re-check.
+  if (!state_.compare_exchange_strong(current, S::kRegistering, std::memory_order_acquire,
+                                      std::memory_order_acquire)) {
+    if (current == S::kWaking) waker.wake_by_ref();
+    return;
+  }
+  try {
+    // Exclusive: we moved the state from WAITING to REGISTERING; take() only
+    // touches the slot when it moves the state from WAITING.
+    slot_.with_mut([&](Waker& slot) {
+      if (!slot.will_wake(waker)) slot = waker;  // copy-and-swap: strong guarantee
+    });
+  } catch (...) {
+    finish_registration();
+    throw;
+  }
+  finish_registration();
+}
+
+// Takes the registered waker out, if any and if no registration or other
+// take() is in progress.
+//
+//   state                 ->  state
+//   WAITING                   WAKING, move the waker out, then WAITING
+//   REGISTERING               REGISTERING | WAKING (the registrant wakes)
+//   WAKING, REG | WAKING      unchanged (someone else is on it)
+template <class Policy>
+inline Waker AtomicWakerCore<Policy>::take() noexcept {
+  // Ordering: acq_rel. Acquire: pairs with the release CAS that ended the last
+  // registration, so the stored waker is visible. Release: the producer's
+  // writes before wake() are visible to the next registration (acquire CAS).
+  if (state_.fetch_or(S::kWaking, std::memory_order_acq_rel) != S::kWaiting) return Waker();
+  Waker taken;
+  // Exclusive: we moved the state from WAITING to WAKING; a registrant's
+  // WAITING -> REGISTERING CAS fails until we clear WAKING.
+  slot_.with_mut([&](Waker& slot) { taken = std::move(slot); });
+  // Ordering: release, pairs with the acquire CAS of the next registration:
+  // our move out of the slot happens before it writes the slot.
+  state_.fetch_and(~S::kWaking, std::memory_order_release);
+  return taken;
+}
+
+}  // namespace detail
+}  // namespace diatomic

@@ -1,0 +1,277 @@
+// The dual-slot state machine of DESIGN.md section 2, written once over an
+// atomic policy (detail/atomic_policy.hpp). DiatomicWaker wraps the
+// std::atomic instantiation; the RMW-counting build and the interleaving
+// explorer instantiate this same code with their own policies.
+// Nothing here is API: use diatomic/diatomic_waker.hpp.
+#pragma once
+
+#include <diatomic/detail/atomic_policy.hpp>
+#include <diatomic/detail/consumer_guard.hpp>
+#include <diatomic/detail/fatal.hpp>
+#include <diatomic/export.hpp>
+#include <diatomic/waker.hpp>
+
+#include <cstdint>
+
+namespace diatomic {
+
+// A snapshot of a dual-slot state word, for diagnostics and tests.
+//
+// Flags (key letters of the transition tables):
+//   I kIndex     index of the current slot, the one notifiers call
+//   U kUpdate    slot[1-I] holds a newer waker; the next locking notifier switches to it
+//   R kRegistered the consumer is registered and wants one notification
+//   L kLocked    a notifier holds the notification lock and calls slot[I]
+//   N kNotify    a notifier found L taken while R was set: notify once more
+//
+// Valid states (N implies L and R; I, U, R, L otherwise free):
+//   N L R U I
+//   0 0 r u i   nobody holds the lock
+//   0 1 r u i   a notifier holds the lock and is calling slot[I]
+//   1 1 1 u i   ... and must call again once it is done
+struct DiatomicState {
+  static constexpr std::uintptr_t kIndex = 1u << 0;
+  static constexpr std::uintptr_t kUpdate = 1u << 1;
+  static constexpr std::uintptr_t kRegistered = 1u << 2;
+  static constexpr std::uintptr_t kLocked = 1u << 3;
+  static constexpr std::uintptr_t kNotify = 1u << 4;
+  static constexpr std::uintptr_t kAll = kIndex | kUpdate | kRegistered | kLocked | kNotify;
+
+  std::uintptr_t bits = 0;
+
+  [[nodiscard]] constexpr unsigned index() const noexcept { return (bits & kIndex) ? 1u : 0u; }
+  [[nodiscard]] constexpr bool update() const noexcept { return (bits & kUpdate) != 0; }
+  [[nodiscard]] constexpr bool registered() const noexcept { return (bits & kRegistered) != 0; }
+  [[nodiscard]] constexpr bool locked() const noexcept { return (bits & kLocked) != 0; }
+  [[nodiscard]] constexpr bool notification() const noexcept { return (bits & kNotify) != 0; }
+  [[nodiscard]] constexpr bool valid() const noexcept {
+    return (bits & ~kAll) == 0 && (!notification() || (locked() && registered()));
+  }
+  friend constexpr bool operator==(DiatomicState, DiatomicState) = default;
+};
+
+static_assert(DiatomicState::kAll < (std::uintptr_t{1} << 5), "five flags fit the low bits");
+
+namespace detail {
+
+template <class Policy>
+class DiatomicCore {
+  using S = DiatomicState;
+
+ public:
+  DiatomicCore() noexcept = default;
+  DiatomicCore(const DiatomicCore&) = delete;
+  DiatomicCore& operator=(const DiatomicCore&) = delete;
+
+  ~DiatomicCore() {
+    DIATOMIC_DEBUG_CHECK(!state().locked(),
+                         "DiatomicWaker destroyed while a notifier is calling its waker");
+    DIATOMIC_DEBUG_CHECK(!consumer_.busy(),
+                         "DiatomicWaker destroyed during a consumer-side call");
+  }
+
+  void notify() noexcept;
+  void register_waker(const Waker& waker);
+  void unregister() noexcept;
+  void clear() noexcept;
+
+  [[nodiscard]] DiatomicState state() const noexcept {
+    // Ordering: relaxed; a diagnostic snapshot that orders nothing.
+    return DiatomicState{state_.load(std::memory_order_relaxed)};
+  }
+
+ private:
+  static void check(std::uintptr_t bits) noexcept {
+    DIATOMIC_DEBUG_CHECK(DiatomicState{bits}.valid(), "impossible DiatomicWaker state");
+    static_cast<void>(bits);
+  }
+
+  bool try_lock(std::uintptr_t& bits) noexcept;
+  bool try_unlock(std::uintptr_t& bits) noexcept;
+
+  typename Policy::template Atomic<std::uintptr_t> state_{0};
+  typename Policy::template Cell<Waker> slots_[2];
+  ConsumerFlag consumer_;
+};
+
+// Takes the notification lock if the consumer is registered and nobody holds
+// it; otherwise leaves word for the holder (N) or writes the state back
+// unchanged. Returns true with the new state in `bits` if the lock was taken.
+//
+//   N L R U I  ->  N L R U I
+//   0 0 0 u i      0 0 0 u i    nobody registered: unchanged (still an RMW)
+//   0 0 1 0 i      0 1 0 0 i    lock taken
+//   0 0 1 1 i      0 1 0 0 !i   lock taken, switch to the newer slot
+//   0 1 0 u i      0 1 0 u i    holder busy, nobody registered: unchanged
+//   0 1 1 u i      1 1 1 u i    holder busy: ask it to notify once more
+//   1 1 1 u i      1 1 1 u i    already asked: unchanged
+template <class Policy>
+inline bool DiatomicCore<Policy>::try_lock(std::uintptr_t& bits) noexcept {
+  // Ordering: relaxed; only a first guess for the compare-exchange below.
+  std::uintptr_t old = state_.load(std::memory_order_relaxed);
+  for (;;) {
+    check(old);
+    std::uintptr_t next = old;
+    if ((old & (S::kLocked | S::kRegistered)) == S::kRegistered) {
+      next = (old | S::kLocked) & ~S::kRegistered;
+      if ((old & S::kUpdate) != 0) next = (next & ~S::kUpdate) ^ S::kIndex;
+    } else if ((old & S::kRegistered) != 0) {
+      next = old | S::kNotify;
+    }
+    // Ordering: acq_rel on success. Release: the producer's writes before
+    // notify() head a release sequence that the consumer's next registration
+    // (acquire RMW) reads from, so its predicate re-check sees them; this is
+    // why the "unchanged" rows are still RMWs. Acquire: pairs with the
+    // release fetch_or(U|R) in register_waker, so the waker stored in the
+    // slot we switch to is visible before we call it, and with the release in
+    // try_unlock, so the previous holder's calls happen before ours.
+    // Relaxed on failure: the loop retries with the fresh value.
+    if (state_.compare_exchange_weak(old, next, std::memory_order_acq_rel,
+                                     std::memory_order_relaxed)) {
+      bits = next;
+      return (old & S::kLocked) == 0 && (next & S::kLocked) != 0;
+    }
+  }
+}
+
+// Releases the lock, unless another notification arrived while the waker was
+// being called (N): then keeps it, consumes the registration, switches to the
+// newer slot if any, and returns true with the new state in `bits` so that
+// the caller calls the waker again.
+//
+//   N L R U I  ->  N L R U I
+//   0 1 r u i      0 0 r u i    lock released
+//   1 1 1 0 i      0 1 0 0 i    notify again, same slot
+//   1 1 1 1 i      0 1 0 0 !i   notify again, switch to the newer slot
+template <class Policy>
+inline bool DiatomicCore<Policy>::try_unlock(std::uintptr_t& bits) noexcept {
+  std::uintptr_t old = bits;
+  for (;;) {
+    check(old);
+    DIATOMIC_DEBUG_CHECK((old & S::kLocked) != 0, "DiatomicWaker unlocked without the lock");
+    if ((old & S::kNotify) == 0) {
+      // Ordering: release, pairs with the acquire RMWs of register_waker and
+      // clear (and the next try_lock): our call of slot[I] happens before
+      // the consumer overwrites or drops that slot once it is no longer
+      // current.
+      if (state_.compare_exchange_weak(old, old & ~S::kLocked, std::memory_order_release,
+                                       std::memory_order_relaxed)) {
+        return false;
+      }
+      continue;
+    }
+    std::uintptr_t next = old & ~(S::kNotify | S::kRegistered);
+    if ((old & S::kUpdate) != 0) next = (next & ~S::kUpdate) ^ S::kIndex;
+    // Ordering: acq_rel. Acquire: pairs with the release fetch_or(U|R) of a
+    // registration that happened while we held the lock, so the newer slot we
+    // switch to is visible. Release: as in the branch above, for the slot we
+    // leave.
+    if (state_.compare_exchange_weak(old, next, std::memory_order_acq_rel,
+                                     std::memory_order_relaxed)) {
+      bits = next;
+      return true;
+    }
+  }
+}
+
+// Any thread, any number at once. Wait-free for a notifier that does not get
+// the lock; the holder calls the waker once more for each N it finds, which is
+// bounded by the consumer's registrations.
+template <class Policy>
+inline void DiatomicCore<Policy>::notify() noexcept {
+  std::uintptr_t bits = 0;
+  if (!try_lock(bits)) return;
+  do {
+    // Shared: we hold L, so I cannot change under us and the consumer never
+    // writes slot[I] (it writes slot[1-I] only, and clear() drops the slots
+    // only when L is clear). Other readers (the consumer's will_wake) only read.
+    slots_[bits & S::kIndex].with([](const Waker& waker) { waker.wake_by_ref(); });
+  } while (try_unlock(bits));
+}
+
+// Consumer side, one thread at a time. Strong exception guarantee: only the
+// clone of a new waker may throw, and it happens before any change.
+//
+// Same waker as the most recent one (no copy, one RMW):
+//   N L R U I  ->  N L R U I
+//   n l r u i      n l 1 u i
+//
+// New waker. Step 1, only if R and U are both set (a notifier could switch to
+// slot[1-I] at any moment; withdraw the registration first):
+//   n l 1 1 i      0 l 0 1 i
+// Step 2, after storing the new waker in slot[1-I]:
+//   n l r u i      n l 1 1 i
+template <class Policy>
+inline void DiatomicCore<Policy>::register_waker(const Waker& waker) {
+  ConsumerFlag::Scope scope(consumer_);
+  // Ordering: acquire, pairs with the release of the last try_unlock (and the
+  // acq_rel switches in try_lock/try_unlock): the index we read is current and
+  // any notifier's use of the slot that stopped being current is finished.
+  std::uintptr_t bits = state_.load(std::memory_order_acquire);
+  check(bits);
+  const std::uintptr_t newest = (bits & S::kIndex) ^ ((bits & S::kUpdate) != 0 ? 1u : 0u);
+  // Shared: only this thread (the consumer) ever writes a slot, so reading it
+  // here cannot race; a notifier may be reading the same slot at once.
+  if (slots_[newest].with([&](const Waker& cached) { return cached.will_wake(waker); })) {
+    // Ordering: acquire, pairs with the release RMWs of notify(): the
+    // predicate re-check that follows sees what producers wrote before any
+    // notification that this registration did not catch.
+    state_.fetch_or(S::kRegistered, std::memory_order_acquire);
+    return;
+  }
+
+  Waker copy(waker);  // may throw; nothing has changed yet
+  if ((bits & (S::kUpdate | S::kRegistered)) == (S::kUpdate | S::kRegistered)) {
+    // Ordering: acquire, pairs with the acq_rel switches of try_lock and
+    // try_unlock, so the index we read from the result is current.
+    bits = state_.fetch_and(~(S::kRegistered | S::kNotify), std::memory_order_acquire);
+    check(bits);
+  }
+  // Exclusive: slot[1-I] is not current, and no notifier can switch to it:
+  // a switch needs U and R both set, and either U was clear when we loaded
+  // (only we set U) or R was clear (only we set R) or we just cleared R.
+  slots_[(bits & S::kIndex) ^ 1u].with_mut([&](Waker& slot) { slot = std::move(copy); });
+  // Ordering: acq_rel. Release: publishes the new slot to the notifier that
+  // switches to it (acquire in try_lock/try_unlock). Acquire: as for the
+  // same-waker path, for the predicate re-check.
+  state_.fetch_or(S::kUpdate | S::kRegistered, std::memory_order_acq_rel);
+}
+
+// Consumer side. Withdraws the registration; the cached waker stays, so the
+// next registration of the same waker is free.
+//
+//   N L R U I  ->  N L R U I
+//   n l r u i      0 l 0 u i
+template <class Policy>
+inline void DiatomicCore<Policy>::unregister() noexcept {
+  ConsumerFlag::Scope scope(consumer_);
+  // Ordering: relaxed; withdrawing publishes nothing, and a notification
+  // racing with it is allowed to be lost to a consumer that no longer waits.
+  state_.fetch_and(~(S::kRegistered | S::kNotify), std::memory_order_relaxed);
+}
+
+// Consumer side. Withdraws the registration and drops both cached wakers,
+// unless a notifier is calling one right now: then they stay until the next
+// clear() or the destructor.
+//
+//   N L R U I  ->  N L R U I
+//   n 0 r u i      0 0 0 u i    slots dropped
+//   n 1 r u i      0 1 0 u i    slots kept (a notifier is calling slot[I])
+template <class Policy>
+inline void DiatomicCore<Policy>::clear() noexcept {
+  ConsumerFlag::Scope scope(consumer_);
+  // Ordering: acquire, pairs with the release in try_unlock: the last
+  // holder's call of slot[I] happens before we drop it.
+  const std::uintptr_t bits =
+      state_.fetch_and(~(S::kRegistered | S::kNotify), std::memory_order_acquire);
+  check(bits);
+  if ((bits & S::kLocked) != 0) return;
+  for (auto& cell : slots_) {
+    // Exclusive: L was clear and R is now clear; only this thread sets R and
+    // a notifier needs R to take L, so no notifier can reach either slot.
+    cell.with_mut([](Waker& slot) { slot = Waker(); });
+  }
+}
+
+}  // namespace detail
+}  // namespace diatomic

@@ -1,0 +1,10 @@
+// Everything libdiatomic offers, in one include (fmt formatters excepted:
+// include diatomic/fmt.hpp for those, which needs fmt).
+#pragma once
+
+#include <diatomic/atomic_waker.hpp>
+#include <diatomic/diatomic_waker.hpp>
+#include <diatomic/rc_waker.hpp>
+#include <diatomic/thread_waker.hpp>
+#include <diatomic/version.hpp>
+#include <diatomic/waker.hpp>

@@ -1,0 +1,227 @@
+// The dual-slot waker: DiatomicWaker, the owning WakeSink / WakeSource pair
+// and the borrowed WakeSinkRef / WakeSourceRef. One consumer waits for a
+// condition; any number of producers make it true and call notify().
+//
+// Contract (quote this):
+//   Memory. Everything a producer wrote before notify() is visible to the
+//   consumer's predicate check that follows the registration which that
+//   notification consumed: for each notify() and each register_waker(),
+//   either the consumer's re-check after registering sees the producer's
+//   writes, or the registered waker is called after them (or both).
+//   No sticking. A notify() with nobody registered does nothing; the
+//   consumer's re-check after registering covers that race.
+//   At most once. A registration is consumed by the first notification that
+//   reaches it, and its waker is called at most once for it, except that a
+//   registration made while a notifier is calling the waker may get one more
+//   (spurious) call. Spurious calls are allowed; lost wake-ups never are.
+//   Concurrency. notify() from any number of threads at once; it never spins
+//   or blocks, and returns at once when another notifier holds the lock.
+//   register_waker, unregister, clear and waits: one thread at a time (the
+//   consumer). Debug builds (NDEBUG not defined) abort with a message when two
+//   threads are inside consumer-side calls at once; release builds do not check.
+//   Exceptions. Only register_waker can throw (whatever the waker's clone
+//   throws), with the strong guarantee: the primitive is left as before.
+//   Waker calls. Wakers run on the notifying thread, under this primitive's
+//   notification lock only. A waker may call notify() on any primitive, this
+//   one included: that call finds the lock taken and, if the consumer has
+//   registered again meanwhile, asks the holder for one more call.
+#pragma once
+
+#include <diatomic/detail/atomic_policy.hpp>
+#include <diatomic/detail/diatomic_core.hpp>
+#include <diatomic/detail/fatal.hpp>
+#include <diatomic/export.hpp>
+#include <diatomic/waker.hpp>
+
+#include <memory>
+#include <utility>
+
+namespace diatomic {
+
+namespace detail {
+extern template class DIATOMIC_EXPORT DiatomicCore<StdAtomicPolicy>;
+using StdDiatomicCore = DiatomicCore<StdAtomicPolicy>;
+
+// The consumer-side operations, written once for DiatomicWaker, WakeSink and
+// WakeSinkRef. Derived provides `StdDiatomicCore& core() const`.
+template <class Derived>
+class SinkOps {
+ public:
+  // Registers `waker` to be called by the next notify(). Registering the
+  // waker that was registered last (will_wake) copies nothing and costs one
+  // RMW; a new waker is cloned (may throw; strong guarantee).
+  void register_waker(const Waker& waker) { core().register_waker(waker); }
+
+  // Withdraws the registration. The cached waker is kept, so registering it
+  // again is free.
+  void unregister() noexcept { core().unregister(); }
+
+  // Withdraws the registration and drops the cached wakers, unless a notifier
+  // is calling one at this moment (then they are dropped later, at the next
+  // clear() or with the DiatomicWaker).
+  void clear() noexcept { core().clear(); }
+
+  // A snapshot of the state word, for diagnostics.
+  [[nodiscard]] DiatomicState state() const noexcept { return core().state(); }
+
+ protected:
+  SinkOps() = default;
+  ~SinkOps() = default;
+
+ private:
+  StdDiatomicCore& core() const noexcept { return static_cast<const Derived&>(*this).core(); }
+};
+
+// The producer-side operation, written once for DiatomicWaker, WakeSource and
+// WakeSourceRef.
+template <class Derived>
+class SourceOps {
+ public:
+  // Calls the registered waker if the consumer is registered, at most once per
+  // registration; otherwise does nothing. Any thread; never blocks or spins.
+  void notify() const noexcept { core().notify(); }
+
+ protected:
+  SourceOps() = default;
+  ~SourceOps() = default;
+
+ private:
+  StdDiatomicCore& core() const noexcept { return static_cast<const Derived&>(*this).core(); }
+};
+}  // namespace detail
+
+class WakeSinkRef;
+class WakeSourceRef;
+
+// The primitive itself, for users who own its storage (no allocation). Use
+// sink_ref() / source_ref() to hand out the two roles, or call the members
+// directly, keeping to one consumer thread at a time.
+//
+// Lifetime: destroy it only when no notify() and no consumer-side call is in
+// progress (debug builds check). Its destructor drops the cached wakers.
+class DiatomicWaker : public detail::SinkOps<DiatomicWaker>,
+                      public detail::SourceOps<DiatomicWaker> {
+ public:
+  DiatomicWaker() noexcept = default;
+  DiatomicWaker(const DiatomicWaker&) = delete;
+  DiatomicWaker& operator=(const DiatomicWaker&) = delete;
+
+  // The consumer role, borrowed: at most one should be in use at a time.
+  [[nodiscard]] WakeSinkRef sink_ref() noexcept;
+  // The producer role, borrowed: copy it freely.
+  [[nodiscard]] WakeSourceRef source_ref() noexcept;
+
+ private:
+  friend class detail::SinkOps<DiatomicWaker>;
+  friend class detail::SourceOps<DiatomicWaker>;
+  friend class WakeSink;
+  friend class WakeSource;
+  friend class WakeSinkRef;
+  friend class WakeSourceRef;
+
+  detail::StdDiatomicCore& core() const noexcept { return core_; }
+
+  mutable detail::StdDiatomicCore core_;
+};
+
+class WakeSource;
+
+// The consumer end of a heap-allocated DiatomicWaker shared with any number of
+// WakeSources. Move-only: there is one consumer. Destroying the sink withdraws
+// its registration and drops its cached wakers (see clear()), so no source can
+// call a waker of a consumer that is gone.
+class WakeSink : public detail::SinkOps<WakeSink> {
+ public:
+  // Allocates the shared state; throws std::bad_alloc if that fails.
+  WakeSink() : inner_(std::make_shared<DiatomicWaker>()) {}
+  WakeSink(WakeSink&&) noexcept = default;
+  WakeSink& operator=(WakeSink&& other) noexcept {
+    WakeSink old(std::move(*this));
+    inner_ = std::move(other.inner_);
+    return *this;
+  }
+  WakeSink(const WakeSink&) = delete;
+  WakeSink& operator=(const WakeSink&) = delete;
+  ~WakeSink() {
+    if (inner_) inner_->clear();
+  }
+
+  // A new producer end for this sink.
+  [[nodiscard]] WakeSource source() const noexcept;
+
+ private:
+  friend class detail::SinkOps<WakeSink>;
+  detail::StdDiatomicCore& core() const noexcept {
+    DIATOMIC_DEBUG_CHECK(inner_ != nullptr, "WakeSink used after it was moved from");
+    return inner_->core_;
+  }
+
+  std::shared_ptr<DiatomicWaker> inner_;
+};
+
+// A producer end of a WakeSink. Copyable; each copy keeps the shared state
+// alive. notify() from any thread.
+class WakeSource : public detail::SourceOps<WakeSource> {
+ private:
+  friend class WakeSink;
+  friend class detail::SourceOps<WakeSource>;
+  explicit WakeSource(std::shared_ptr<DiatomicWaker> inner) noexcept : inner_(std::move(inner)) {}
+  detail::StdDiatomicCore& core() const noexcept {
+    DIATOMIC_DEBUG_CHECK(inner_ != nullptr, "WakeSource used after it was moved from");
+    return inner_->core_;
+  }
+
+  std::shared_ptr<DiatomicWaker> inner_;
+};
+
+inline WakeSource WakeSink::source() const noexcept {
+  return WakeSource(inner_);
+}
+
+// The consumer role of a DiatomicWaker the user owns; no allocation. Move-only
+// so that the type system helps keep one consumer. The DiatomicWaker must
+// outlive it. Its destructor does nothing: the registration and cached waker
+// belong to the DiatomicWaker.
+class WakeSinkRef : public detail::SinkOps<WakeSinkRef> {
+ public:
+  WakeSinkRef(WakeSinkRef&& other) noexcept : target_(std::exchange(other.target_, nullptr)) {}
+  WakeSinkRef& operator=(WakeSinkRef&& other) noexcept {
+    target_ = std::exchange(other.target_, nullptr);
+    return *this;
+  }
+  WakeSinkRef(const WakeSinkRef&) = delete;
+  WakeSinkRef& operator=(const WakeSinkRef&) = delete;
+  ~WakeSinkRef() = default;
+
+ private:
+  friend class DiatomicWaker;
+  friend class detail::SinkOps<WakeSinkRef>;
+  explicit WakeSinkRef(DiatomicWaker& target) noexcept : target_(&target) {}
+  detail::StdDiatomicCore& core() const noexcept {
+    DIATOMIC_DEBUG_CHECK(target_ != nullptr, "WakeSinkRef used after it was moved from");
+    return target_->core_;
+  }
+
+  DiatomicWaker* target_;
+};
+
+// The producer role of a DiatomicWaker the user owns; a copyable pointer. The
+// DiatomicWaker must outlive every notify() made through it.
+class WakeSourceRef : public detail::SourceOps<WakeSourceRef> {
+ private:
+  friend class DiatomicWaker;
+  friend class detail::SourceOps<WakeSourceRef>;
+  explicit WakeSourceRef(DiatomicWaker& target) noexcept : target_(&target) {}
+  detail::StdDiatomicCore& core() const noexcept { return target_->core_; }
+
+  DiatomicWaker* target_;
+};
+
+inline WakeSinkRef DiatomicWaker::sink_ref() noexcept {
+  return WakeSinkRef(*this);
+}
+inline WakeSourceRef DiatomicWaker::source_ref() noexcept {
+  return WakeSourceRef(*this);
+}
+
+}  // namespace diatomic

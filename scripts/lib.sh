@@ -1,0 +1,70 @@
+# Shared by scripts/run and scripts/test: installing what the project needs
+# from Debian's packages, and failing with a clear message when that is not
+# possible. Sourced, not executed.
+
+set -euo pipefail
+
+DIATOMIC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+die() {
+  printf '\nerror: %s\n' "$*" >&2
+  exit 1
+}
+
+step() {
+  printf '\n==> %s\n' "$*"
+}
+
+# need_packages PKG...: installs the Debian packages that are missing, saying
+# which, with one apt-get update per run.
+need_packages() {
+  local missing=()
+  local pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
+      missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null ||
+    die "missing packages (${missing[*]}) and no apt-get: this project is built on Debian 12"
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || die "missing packages (${missing[*]}): run as root, or install them"
+    sudo=(sudo)
+  fi
+  step "installing missing Debian packages: ${missing[*]}"
+  if [ -z "${DIATOMIC_APT_UPDATED:-}" ]; then
+    "${sudo[@]}" apt-get update -qq || die "apt-get update failed: is a Debian mirror reachable?"
+    export DIATOMIC_APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+}
+
+# The packages every build needs.
+need_build_tools() {
+  need_packages meson ninja-build g++ pkg-config python3 libgtest-dev libbenchmark-dev libfmt-dev
+}
+
+# configure BUILDDIR [meson options...]: sets up (or reconfigures) a build.
+configure() {
+  local dir=$1
+  shift
+  if [ -f "$dir/build.ninja" ]; then
+    meson setup --reconfigure "$dir" "$@" >"$dir.setup.log" 2>&1 ||
+      { cat "$dir.setup.log" >&2; die "meson setup of $dir failed (log above)"; }
+  else
+    mkdir -p "$(dirname "$dir")"
+    meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 ||
+      { cat "$dir.setup.log" >&2; die "meson setup of $dir failed (log above)"; }
+  fi
+}
+
+# build BUILDDIR: compiles, and on failure shows the first errors only.
+build() {
+  local dir=$1
+  if ! ninja -C "$dir" >"$dir.build.log" 2>&1; then
+    grep -m 20 -E 'error|warning' "$dir.build.log" >&2 || tail -n 40 "$dir.build.log" >&2
+    die "build in $dir failed; full log: $dir.build.log"
+  fi
+}

@@ -1,0 +1,15 @@
+// The one place libdiatomic reports misuse and aborts.
+#include <diatomic/detail/fatal.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace diatomic::detail {
+
+void fatal(const char* what) noexcept {
+  std::fprintf(stderr, "diatomic: %s\n", what);
+  std::fflush(stderr);
+  std::abort();
+}
+
+}  // namespace diatomic::detail

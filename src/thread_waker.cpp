@@ -1,0 +1,134 @@
+// The thread parker behind this_thread::waker() and this_thread::park(): one
+// reference-counted parker per thread, a three-state futex word.
+#include <diatomic/thread_waker.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
+namespace diatomic::this_thread {
+namespace {
+
+// Parker states, as in Rust's futex parker:
+//   kEmpty    no token, nobody parked
+//   kNotified a token is waiting to be consumed by park()
+//   kParked   the owning thread is in (or about to enter) the futex wait
+// Transitions:
+//   park():   kNotified -> kEmpty (return at once)
+//             kEmpty -> kParked, sleep while kParked, then kNotified -> kEmpty
+//   unpark(): any -> kNotified; futex wake only if it was kParked
+constexpr std::uint32_t kEmpty = 0;
+constexpr std::uint32_t kNotified = 1;
+constexpr std::uint32_t kParked = ~std::uint32_t{0};  // kEmpty - 1
+
+static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
+static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t),
+              "the futex word must be a plain 32-bit integer");
+
+struct Parker {
+  std::atomic<std::uint32_t> state{kEmpty};
+  std::atomic<std::size_t> refs{1};
+};
+
+void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected) noexcept {
+#if defined(__linux__)
+  // The kernel re-checks word == expected atomically with going to sleep, so a
+  // wake between our check and the sleep is not lost. EINTR and EAGAIN simply
+  // return; the caller loops on the state.
+  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, expected,
+          nullptr, nullptr, 0);
+#else
+  // Ordering: relaxed; the caller's compare_exchange below acquires.
+  word.wait(expected, std::memory_order_relaxed);
+#endif
+}
+
+void futex_wake_one(std::atomic<std::uint32_t>& word) noexcept {
+#if defined(__linux__)
+  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, 1, nullptr,
+          nullptr, 0);
+#else
+  word.notify_one();
+#endif
+}
+
+void retain(Parker* parker) noexcept {
+  // Ordering: relaxed; a new reference is made from one already held.
+  parker->refs.fetch_add(1, std::memory_order_relaxed);
+}
+
+void release(Parker* parker) noexcept {
+  // Ordering: acq_rel, so every owner's use happens before the delete.
+  if (parker->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete parker;
+}
+
+void unpark(Parker* parker) noexcept {
+  // Ordering: release, pairs with the acquire in park(): the waker's prior
+  // writes are visible to the parked thread once it consumes the token.
+  if (parker->state.exchange(kNotified, std::memory_order_release) == kParked) {
+    futex_wake_one(parker->state);
+  }
+}
+
+void* clone_fn(void* data) {
+  retain(static_cast<Parker*>(data));
+  return data;
+}
+void wake_by_ref_fn(void* data) noexcept { unpark(static_cast<Parker*>(data)); }
+void wake_fn(void* data) noexcept {
+  unpark(static_cast<Parker*>(data));
+  release(static_cast<Parker*>(data));
+}
+void drop_fn(void* data) noexcept { release(static_cast<Parker*>(data)); }
+
+constexpr WakerVTable kThreadVTable{&clone_fn, &wake_fn, &wake_by_ref_fn, &drop_fn};
+
+// The calling thread's parker; the thread holds one reference until it exits.
+class ThreadParker {
+ public:
+  ThreadParker() : parker_(new Parker) {}
+  ThreadParker(const ThreadParker&) = delete;
+  ThreadParker& operator=(const ThreadParker&) = delete;
+  ~ThreadParker() { release(parker_); }
+  [[nodiscard]] Parker* get() const noexcept { return parker_; }
+
+ private:
+  Parker* parker_;
+};
+
+Parker* current() {
+  thread_local ThreadParker parker;
+  return parker.get();
+}
+
+}  // namespace
+
+Waker waker() {
+  Parker* parker = current();
+  retain(parker);
+  return Waker(parker, &kThreadVTable);
+}
+
+void park() {
+  Parker* parker = current();
+  // Ordering: acquire, pairs with the release exchange in unpark() whose
+  // token this consumes. kNotified -> kEmpty returns; kEmpty -> kParked sleeps.
+  if (parker->state.fetch_sub(1, std::memory_order_acquire) == kNotified) return;
+  for (;;) {
+    futex_wait(parker->state, kParked);
+    std::uint32_t expected = kNotified;
+    // Ordering: acquire, pairs with the release exchange in unpark().
+    if (parker->state.compare_exchange_strong(expected, kEmpty, std::memory_order_acquire,
+                                              std::memory_order_relaxed)) {
+      return;
+    }
+  }
+}
+
+}  // namespace diatomic::this_thread

@@ -1,0 +1,20 @@
+// Waker::noop(): its table lives here, once, so that noop wakers compare equal
+// (will_wake) in every module that links libdiatomic.
+#include <diatomic/waker.hpp>
+
+namespace diatomic {
+namespace {
+
+void* noop_clone(void* data) { return data; }
+void noop_wake(void*) noexcept {}
+void noop_drop(void*) noexcept {}
+
+constexpr WakerVTable kNoopVTable{&noop_clone, &noop_wake, &noop_wake, &noop_drop};
+
+}  // namespace
+
+Waker Waker::noop() noexcept {
+  return Waker(nullptr, &kNoopVTable);
+}
+
+}  // namespace diatomic
