@@ -1,0 +1,202 @@
+// Waker, RcWaker and the thread waker: reference balance, identity, noop.
+#include <diatomic/rc_waker.hpp>
+#include <diatomic/thread_waker.hpp>
+#include <diatomic/waker.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <utility>
+
+#include "test_waker.hpp"
+#include "watchdog.hpp"
+
+namespace diatomic::test {
+namespace {
+
+using WakerTest = WakerBalanceTest;
+
+TEST_F(WakerTest, empty_waker_wakes_nothing_and_is_false) {
+  Waker empty;
+  EXPECT_FALSE(empty);
+  EXPECT_EQ(empty.data(), nullptr);
+  EXPECT_EQ(empty.vtable(), nullptr);
+  empty.wake_by_ref();
+  Waker copy = empty;
+  EXPECT_FALSE(copy);
+  EXPECT_TRUE(copy.will_wake(empty));
+  std::move(copy).wake();
+}
+
+TEST_F(WakerTest, null_vtable_makes_an_empty_waker) {
+  int ignored = 0;
+  const Waker waker(&ignored, nullptr);
+  EXPECT_FALSE(waker);
+  EXPECT_EQ(waker.data(), nullptr);
+}
+
+TEST_F(WakerTest, copy_clones_and_destruction_drops) {
+  TestTarget target;
+  {
+    const Waker a = target.waker();
+    EXPECT_EQ(target.live(), 1);
+    {
+      const Waker b = a;  // NOLINT(performance-unnecessary-copy-initialization)
+      EXPECT_EQ(target.clones(), 1);
+      EXPECT_EQ(target.live(), 2);
+      EXPECT_TRUE(b.will_wake(a));
+    }
+    EXPECT_EQ(target.drops(), 1);
+    EXPECT_EQ(target.live(), 1);
+  }
+  EXPECT_EQ(target.live(), 0);
+}
+
+TEST_F(WakerTest, move_transfers_without_clone_or_drop) {
+  TestTarget target;
+  Waker a = target.waker();
+  Waker b = std::move(a);
+  EXPECT_FALSE(a);  // NOLINT(bugprone-use-after-move): moved-from is specified empty
+  EXPECT_TRUE(b);
+  Waker c;
+  c = std::move(b);
+  EXPECT_EQ(target.clones(), 0);
+  EXPECT_EQ(target.drops(), 0);
+  EXPECT_EQ(target.live(), 1);
+}
+
+TEST_F(WakerTest, assignment_drops_the_old_reference) {
+  TestTarget first;
+  TestTarget second;
+  Waker w = first.waker();
+  const Waker other = second.waker();
+  w = other;
+  EXPECT_EQ(first.live(), 0);
+  EXPECT_EQ(second.live(), 2);
+}
+
+TEST_F(WakerTest, wake_consumes_the_reference) {
+  TestTarget target;
+  Waker w = target.waker();
+  std::move(w).wake();
+  EXPECT_FALSE(w);  // NOLINT(bugprone-use-after-move): wake() is specified to empty it
+  EXPECT_EQ(target.wakes(), 1);
+  EXPECT_EQ(target.live(), 0);
+}
+
+TEST_F(WakerTest, wake_by_ref_keeps_the_reference) {
+  TestTarget target;
+  const Waker w = target.waker();
+  w.wake_by_ref();
+  w.wake_by_ref();
+  EXPECT_EQ(target.wakes(), 2);
+  EXPECT_EQ(target.live(), 1);
+}
+
+void* other_clone(void* data) { return data; }
+void other_wake(void*) noexcept {}
+constexpr WakerVTable kOtherVTable{&other_clone, &other_wake, &other_wake, &other_wake};
+
+TEST_F(WakerTest, will_wake_is_identity_of_data_and_vtable) {
+  TestTarget target;
+  TestTarget other_target;
+  const Waker w = target.waker();
+  const Waker same = w;  // NOLINT(performance-unnecessary-copy-initialization)
+  const Waker same_data_other_vtable(&target, &kOtherVTable);
+  const Waker other_data_same_vtable = other_target.waker();
+  EXPECT_TRUE(w.will_wake(same));
+  EXPECT_FALSE(w.will_wake(same_data_other_vtable));
+  EXPECT_FALSE(w.will_wake(other_data_same_vtable));
+  EXPECT_FALSE(w.will_wake(Waker()));
+}
+
+TEST_F(WakerTest, noop_is_non_empty_free_and_will_wake_every_noop) {
+  const Waker a = Waker::noop();
+  const Waker b = Waker::noop();
+  EXPECT_TRUE(a);
+  EXPECT_TRUE(a.will_wake(b));
+  a.wake_by_ref();
+  Waker c = a;
+  EXPECT_TRUE(c.will_wake(a));
+  std::move(c).wake();
+}
+
+struct CountingTarget {
+  std::atomic<int>* wakes;
+  void wake() noexcept { wakes->fetch_add(1, std::memory_order_relaxed); }
+};
+
+TEST_F(WakerTest, rc_waker_shares_one_count_and_frees_with_the_last_reference) {
+  std::atomic<int> wakes{0};
+  Waker w;
+  {
+    const auto rc = RcWaker<CountingTarget>::make(CountingTarget{&wakes});
+    EXPECT_EQ(rc.use_count(), 1u);
+    w = rc.waker();
+    EXPECT_EQ(rc.use_count(), 2u);
+    {
+      const Waker copy = w;  // NOLINT(performance-unnecessary-copy-initialization)
+      EXPECT_EQ(rc.use_count(), 3u);
+      EXPECT_TRUE(copy.will_wake(w));
+    }
+    EXPECT_EQ(rc.use_count(), 2u);
+    w.wake_by_ref();
+    EXPECT_EQ(wakes.load(), 1);
+    EXPECT_EQ(rc->wakes, &wakes);
+  }
+  // The handle is gone; the Waker keeps the object alive until it wakes.
+  std::move(w).wake();
+  EXPECT_EQ(wakes.load(), 2);
+}
+
+TEST_F(WakerTest, thread_wakers_of_one_thread_are_the_same_and_of_two_are_not) {
+  const Waker mine = this_thread::waker();
+  const Waker again = this_thread::waker();
+  Waker theirs;
+  std::thread([&theirs] { theirs = this_thread::waker(); }).join();
+  EXPECT_TRUE(mine.will_wake(again));
+  EXPECT_FALSE(mine.will_wake(theirs));
+}
+
+TEST_F(WakerTest, wake_before_park_leaves_a_token) {
+  Watchdog watchdog("park after wake_by_ref");
+  this_thread::waker().wake_by_ref();
+  this_thread::park();  // returns at once: the token is there
+  Waker w = this_thread::waker();
+  std::move(w).wake();
+  this_thread::park();
+  SUCCEED();
+}
+
+TEST_F(WakerTest, thread_waker_unparks_a_parked_thread) {
+  Watchdog watchdog("thread waker unpark");
+  std::atomic<Waker*> published{nullptr};
+  std::atomic<bool> done{false};
+  Waker consumer_waker;
+  std::thread consumer([&] {
+    consumer_waker = this_thread::waker();
+    published.store(&consumer_waker, std::memory_order_release);
+    while (!done.load(std::memory_order_acquire)) this_thread::park();
+  });
+  Waker* w = nullptr;
+  while ((w = published.load(std::memory_order_acquire)) == nullptr) std::this_thread::yield();
+  done.store(true, std::memory_order_release);
+  w->wake_by_ref();
+  consumer.join();
+  SUCCEED();
+}
+
+TEST_F(WakerTest, thread_waker_outlives_its_thread) {
+  Waker w;
+  std::thread([&w] { w = this_thread::waker(); }).join();
+  // The thread is gone; its parker is not: these touch only live memory
+  // (AddressSanitizer checks that).
+  w.wake_by_ref();
+  Waker copy = w;
+  std::move(copy).wake();
+  EXPECT_TRUE(w);
+}
+
+}  // namespace
+}  // namespace diatomic::test
