@@ -1,0 +1,272 @@
+#!/usr/bin/env bash
+# Proves each way of consuming libdiatomic from outside its own build: installs
+# it into a fresh temporary prefix, then builds and runs roundtrip.cpp through
+#   install-layout    what `meson install` put where (SONAME, links, .a, .pc, cmake)
+#   pkgconfig-shared  c++ $(pkg-config --cflags --libs diatomic)
+#   pkgconfig-static  c++ -static $(pkg-config --static --cflags --libs diatomic)
+#   meson-wrap        dependency('diatomic') from subprojects/diatomic.wrap
+#                     (a git archive of HEAD in packagecache; no network)
+#   meson-installed   dependency('diatomic') found through pkg-config
+#   cmake             find_package(diatomic CONFIG REQUIRED), diatomic::diatomic
+# Usage: test/consumers/run.sh [WORKDIR]   (default: a new mktemp directory)
+# Prints one line per path, with the reason and the log's tail on failure, and
+# ends with "N passed, N failed". Exit status 0 only if all passed.
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
+set +e
+
+need_packages cmake pkg-config binutils
+
+CONSUMERS=$DIATOMIC_ROOT/test/consumers
+WORK=${1:-$(mktemp -d /tmp/diatomic-consumers.XXXXXX)}
+# Each run starts from nothing; the marker keeps rm -rf to our own directories.
+if [ -n "$(ls -A "$WORK" 2>/dev/null)" ]; then
+  [ -f "$WORK/.diatomic-consumers" ] || die "$WORK is not empty and was not made by $0"
+  rm -rf "$WORK"
+fi
+mkdir -p "$WORK"
+touch "$WORK/.diatomic-consumers"
+WORK=$(cd "$WORK" && pwd)
+PREFIX=$WORK/prefix
+CXX=${CXX:-c++}
+# A lost wake-up hangs roundtrip; this turns the hang into a failure.
+RUN_TIMEOUT=60
+
+passed=0
+failed=0
+log=/dev/null
+reason=
+
+# try WHAT CMD...: runs CMD, appending its output to the current path's log;
+# on failure records WHAT as the reason the path broke.
+try() {
+  local what=$1
+  shift
+  printf '+ %s\n' "$*" >>"$log"
+  if ! "$@" >>"$log" 2>&1; then
+    reason=$what
+    return 1
+  fi
+}
+
+# expect WHAT CONDITION...: like try, for a check that prints nothing.
+expect() {
+  local what=$1
+  shift
+  printf '+ check: %s\n' "$what" >>"$log"
+  "$@" >>"$log" 2>&1 || { reason=$what; return 1; }
+}
+
+# run_app DIR [VAR=VALUE...]: runs DIR/roundtrip with the given environment
+# and checks its one line of output.
+run_app() {
+  local dir=$1
+  shift
+  local out status
+  printf '+ %s %s/roundtrip\n' "$*" "$dir" >>"$log"
+  out=$(env -u LD_LIBRARY_PATH "$@" timeout "$RUN_TIMEOUT" "$dir/roundtrip" 2>>"$log")
+  status=$?
+  printf '%s\n' "$out" >>"$log"
+  if [ $status -eq 124 ]; then
+    reason="roundtrip hung for ${RUN_TIMEOUT} s (a lost wake-up?)"
+    return 1
+  elif [ $status -ne 0 ]; then
+    reason="roundtrip exited with status $status"
+    return 1
+  elif [ "$out" != "$EXPECTED_OUTPUT" ]; then
+    reason="roundtrip printed '$out', expected '$EXPECTED_OUTPUT'"
+    return 1
+  fi
+}
+
+# loads_from BINARY DIR [VAR=VALUE...]: ldd, in the environment the binary
+# runs in, resolves libdiatomic.so.MAJOR to DIR.
+loads_from() {
+  local binary=$1 dir=$2
+  shift 2
+  local line
+  line=$(env -u LD_LIBRARY_PATH "$@" ldd "$binary" | grep "libdiatomic\.so")
+  printf '+ ldd: %s\n' "$line" >>"$log"
+  if [[ "$line" != *"libdiatomic.so.$MAJOR => $dir/libdiatomic.so.$MAJOR "* ]]; then
+    reason="ldd does not resolve libdiatomic.so.$MAJOR to $dir: '${line:-no libdiatomic at all}'"
+    return 1
+  fi
+}
+
+# project NAME TEMPLATE: a fresh copy of a consumer project and roundtrip.cpp.
+project() {
+  local dir=$WORK/$1
+  mkdir -p "$dir"
+  [ -z "$2" ] || cp -r "$CONSUMERS/$2/." "$dir/"
+  cp "$CONSUMERS/roundtrip.cpp" "$dir/"
+  printf '%s\n' "$dir"
+}
+
+check_install_layout() {
+  local lib=$PREFIX/$LIBDIR
+  expect "headers under include/diatomic/" \
+    test -f "$PREFIX/include/diatomic/diatomic.hpp" -a -f "$PREFIX/include/diatomic/version.hpp" \
+    -a -f "$PREFIX/include/diatomic/detail/diatomic_core.hpp" || return 1
+  expect "libdiatomic.so.$VERSION is a file" test -f "$lib/libdiatomic.so.$VERSION" -a \
+    ! -L "$lib/libdiatomic.so.$VERSION" || return 1
+  expect "SONAME of libdiatomic.so.$VERSION is libdiatomic.so.$MAJOR" \
+    bash -c "readelf -d '$lib/libdiatomic.so.$VERSION' | grep -F '(SONAME)' | grep -qF '[libdiatomic.so.$MAJOR]'" ||
+    return 1
+  expect "symlink libdiatomic.so.$MAJOR -> libdiatomic.so.$VERSION" \
+    test "$(readlink -f "$lib/libdiatomic.so.$MAJOR")" = "$lib/libdiatomic.so.$VERSION" || return 1
+  expect "dev symlink libdiatomic.so -> libdiatomic.so.$VERSION" \
+    test "$(readlink -f "$lib/libdiatomic.so")" = "$lib/libdiatomic.so.$VERSION" || return 1
+  expect "static library libdiatomic.a" test -f "$lib/libdiatomic.a" || return 1
+  expect "pkgconfig/diatomic.pc with -pthread in Libs.private" \
+    grep -qE '^Libs.private:.*-pthread' "$lib/pkgconfig/diatomic.pc" || return 1
+  expect "cmake/diatomic/diatomicConfig.cmake and diatomicConfigVersion.cmake" \
+    test -f "$lib/cmake/diatomic/diatomicConfig.cmake" -a \
+    -f "$lib/cmake/diatomic/diatomicConfigVersion.cmake" || return 1
+}
+
+check_pkgconfig_shared() {
+  local dir flags
+  dir=$(project pkgconfig-shared "")
+  export PKG_CONFIG_PATH=$PREFIX/$LIBDIR/pkgconfig
+  flags=$(pkg-config --cflags --libs diatomic 2>>"$log") ||
+    { reason="pkg-config does not find diatomic in $PKG_CONFIG_PATH"; return 1; }
+  # shellcheck disable=SC2086 # flags are words
+  try "compile and link with: $CXX $flags" \
+    "$CXX" -std=c++20 "$dir/roundtrip.cpp" -o "$dir/roundtrip" $flags || return 1
+  loads_from "$dir/roundtrip" "$PREFIX/$LIBDIR" LD_LIBRARY_PATH="$PREFIX/$LIBDIR" || return 1
+  run_app "$dir" LD_LIBRARY_PATH="$PREFIX/$LIBDIR"
+}
+
+check_pkgconfig_static() {
+  local dir flags
+  dir=$(project pkgconfig-static "")
+  export PKG_CONFIG_PATH=$PREFIX/$LIBDIR/pkgconfig
+  flags=$(pkg-config --static --cflags --libs diatomic 2>>"$log") ||
+    { reason="pkg-config --static does not find diatomic in $PKG_CONFIG_PATH"; return 1; }
+  expect "pkg-config --static --libs carries Libs.private (-pthread): got '$flags'" \
+    grep -q -- '-pthread' <<<"$flags" || return 1
+  # shellcheck disable=SC2086 # flags are words
+  try "static link with: $CXX -static $flags" \
+    "$CXX" -std=c++20 -static "$dir/roundtrip.cpp" -o "$dir/roundtrip" $flags || return 1
+  expect "the binary has no dynamic dependency on libdiatomic.so" \
+    bash -c "! readelf -d '$dir/roundtrip' 2>/dev/null | grep -q 'libdiatomic'" || return 1
+  expect "the binary contains libdiatomic's code (diatomic::this_thread::park)" \
+    bash -c "nm '$dir/roundtrip' | grep -q ' T _ZN8diatomic11this_thread4parkEv$'" || return 1
+  run_app "$dir"
+}
+
+check_meson_wrap() {
+  local dir archive
+  dir=$(project meson-wrap meson)
+  archive=diatomic-$VERSION.tar.gz
+  mkdir -p "$dir/subprojects/packagecache"
+  try "git archive of HEAD (the wrap path needs a git checkout)" \
+    git -C "$DIATOMIC_ROOT" archive --format=tar.gz --prefix="diatomic-$VERSION/" \
+    -o "$dir/subprojects/packagecache/$archive" HEAD || return 1
+  git -C "$DIATOMIC_ROOT" diff --quiet HEAD -- . ':!test/consumers' 2>/dev/null ||
+    echo "note: the working tree differs from HEAD; the wrap archive holds HEAD" >>"$log"
+  cat >"$dir/subprojects/diatomic.wrap" <<EOF
+[wrap-file]
+directory = diatomic-$VERSION
+# Never fetched: the archive is already in packagecache/, checked against
+# source_hash, and Meson runs with --wrap-mode=nodownload.
+source_url = https://diatomic.invalid/$archive
+source_filename = $archive
+source_hash = $(sha256sum "$dir/subprojects/packagecache/$archive" | cut -d' ' -f1)
+
+[provide]
+dependency_names = diatomic
+EOF
+  cat "$dir/subprojects/diatomic.wrap" >>"$log"
+  unset PKG_CONFIG_PATH
+  try "meson setup with the wrap (--force-fallback-for=diatomic --wrap-mode=nodownload)" \
+    meson setup "$dir/build" "$dir" --force-fallback-for=diatomic --wrap-mode=nodownload || return 1
+  expect "Meson unpacked diatomic from packagecache/ and built it as a subproject" \
+    bash -c "grep -q '^Using diatomic source from cache' '$dir/build/meson-logs/meson-log.txt' &&
+             grep -q '^Executing subproject diatomic' '$dir/build/meson-logs/meson-log.txt'" ||
+    return 1
+  try "build" ninja -C "$dir/build" || return 1
+  loads_from "$dir/build/roundtrip" "$dir/build/subprojects/diatomic-$VERSION" || return 1
+  run_app "$dir/build"
+}
+
+check_meson_installed() {
+  local dir
+  dir=$(project meson-installed meson)
+  export PKG_CONFIG_PATH=$PREFIX/$LIBDIR/pkgconfig
+  try "meson setup with the installed library (pkg-config, --wrap-mode=nofallback)" \
+    meson setup "$dir/build" "$dir" --wrap-mode=nofallback || return 1
+  expect "Meson found diatomic through pkg-config" \
+    grep -q "Run-time dependency diatomic found: YES $VERSION" \
+    "$dir/build/meson-logs/meson-log.txt" || return 1
+  try "build" ninja -C "$dir/build" || return 1
+  loads_from "$dir/build/roundtrip" "$PREFIX/$LIBDIR" LD_LIBRARY_PATH="$PREFIX/$LIBDIR" || return 1
+  run_app "$dir/build" LD_LIBRARY_PATH="$PREFIX/$LIBDIR"
+}
+
+check_cmake() {
+  local dir
+  dir=$(project cmake cmake)
+  unset PKG_CONFIG_PATH
+  try "cmake configure with CMAKE_PREFIX_PATH=$PREFIX" \
+    cmake -S "$dir" -B "$dir/build" -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_CXX_COMPILER="$CXX" ||
+    return 1
+  expect "find_package used $PREFIX/$LIBDIR/cmake/diatomic, version $VERSION" \
+    grep -qF -- "-- diatomic $VERSION from $PREFIX/$LIBDIR/cmake/diatomic" "$log" || return 1
+  try "build" cmake --build "$dir/build" || return 1
+  loads_from "$dir/build/roundtrip" "$PREFIX/$LIBDIR" LD_LIBRARY_PATH="$PREFIX/$LIBDIR" || return 1
+  run_app "$dir/build" LD_LIBRARY_PATH="$PREFIX/$LIBDIR"
+}
+
+# path NAME FUNCTION: runs one consumer path in a subshell and reports it.
+path() {
+  local name=$1 fn=$2
+  log=$WORK/$name.log
+  : >"$log"
+  local why
+  why=$(
+    reason="exited early"
+    if "$fn"; then exit 0; fi
+    printf '%s' "$reason"
+    exit 1
+  )
+  if [ $? -eq 0 ]; then
+    printf 'PASS %s\n' "$name"
+    passed=$((passed + 1))
+  else
+    printf 'FAIL %s: %s\n' "$name" "$why"
+    printf '  last lines of %s:\n' "$log"
+    tail -n 15 "$log" | sed 's/^/  | /'
+    failed=$((failed + 1))
+  fi
+}
+
+step "installing libdiatomic into $PREFIX"
+log=$WORK/install.log
+if ! try "install" meson setup "$WORK/build" "$DIATOMIC_ROOT" --prefix="$PREFIX" \
+  --buildtype=release -Dtests=false -Dbenchmarks=false -Dexamples=false -Ddocs=disabled \
+  --wrap-mode=nodownload || ! try "install" ninja -C "$WORK/build" ||
+  ! try "install" meson install -C "$WORK/build" --quiet; then
+  tail -n 30 "$log"
+  printf 'FAIL install: libdiatomic did not build or install (log: %s); no path can run\n' "$log"
+  printf '0 passed, 6 failed\n'
+  exit 1
+fi
+read -r VERSION LIBDIR < <(meson introspect "$WORK/build" --projectinfo --buildoptions |
+  python3 -c '
+import json, sys
+info = json.load(sys.stdin)
+libdir = next(o["value"] for o in info["buildoptions"] if o["name"] == "libdir")
+print(info["projectinfo"]["version"], libdir)')
+MAJOR=${VERSION%%.*}
+EXPECTED_OUTPUT="diatomic $VERSION: 1000 round trips between two threads"
+
+step "consumer paths (logs in $WORK)"
+path install-layout check_install_layout
+path pkgconfig-shared check_pkgconfig_shared
+path pkgconfig-static check_pkgconfig_static
+path meson-wrap check_meson_wrap
+path meson-installed check_meson_installed
+path cmake check_cmake
+
+printf '%d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]
