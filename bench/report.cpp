@@ -1,0 +1,246 @@
+// The benchmark report: runs every benchmark with repetitions, keeps each
+// one's median, and prints what docs/benchmarks.md shows: the RMW table, the
+// speed table (AtomicWaker / DiatomicWaker) and each scenario against its
+// floor, each with its target. Writes the raw JSON, the text and a PNG chart.
+#include "report.hpp"
+
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog.hpp"
+
+namespace diatomic::bench {
+namespace {
+
+// Seven repetitions of at least 0.2 s each: the whole suite, counting runs
+// included, takes about a minute on a 2-core machine.
+constexpr int kRepetitions = 7;
+constexpr std::string_view kMinTime = "0.2";
+
+struct Result {
+  double ns_per_op = 0;       // median over the repetitions
+  double cv = 0;              // coefficient of variation of ns/op, if reported
+  std::optional<double> rmw;  // rmw/op counter (median), if the benchmark counts
+};
+using Results = std::map<std::string, Result, std::less<>>;
+
+std::string cpu_model() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  constexpr std::string_view kKey = "model name";
+  for (std::string line; std::getline(cpuinfo, line);) {
+    if (line.starts_with(kKey)) {
+      const auto colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(colon + 2);
+    }
+  }
+  return "unknown CPU";
+}
+
+// Prints one line per benchmark as its repetitions finish and keeps the
+// medians; the raw runs go to the JSON file reporter.
+class ProgressReporter final : public benchmark::BenchmarkReporter {
+ public:
+  ProgressReporter(Results& results, std::size_t total, std::string& machine)
+      : results_(results), total_(total), machine_(machine) {}
+
+  bool ReportContext(const Context& context) override {
+    const auto& cpu = context.cpu_info;
+    machine_ = fmt::format("{}, {} logical CPUs at {:.0f} MHz", cpu_model(), cpu.num_cpus,
+                           cpu.cycles_per_second / 1e6);
+    if (cpu.load_avg.size() == 3) {
+      machine_ += fmt::format(", load average {:.2f} {:.2f} {:.2f} at start", cpu.load_avg[0],
+                              cpu.load_avg[1], cpu.load_avg[2]);
+    }
+    fmt::print("machine: {}\n", machine_);
+    std::fflush(stdout);
+    return true;
+  }
+
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs) {
+      const std::string& name = run.run_name.function_name;
+      if (run.error_occurred) {
+        fmt::print("  {}: error: {}\n", name, run.error_message);
+        errors_ = true;
+        continue;
+      }
+      if (run.run_type != Run::RT_Aggregate) continue;
+      Result& result = results_[name];
+      if (run.aggregate_name == "cv") result.cv = run.real_accumulated_time;
+      if (run.aggregate_name != "median") continue;
+      result.ns_per_op = run.GetAdjustedRealTime();
+      if (const auto counter = run.counters.find("rmw/op"); counter != run.counters.end()) {
+        result.rmw = counter->second.value;
+      }
+      ++done_;
+      const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+      fmt::print("[{:2}/{}] {:5.0f} s  {:<20} {:9.1f} ns/op\n", done_, total_, elapsed, name,
+                 result.ns_per_op);
+      std::fflush(stdout);
+    }
+  }
+
+  [[nodiscard]] bool errors() const noexcept { return errors_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  Results& results_;
+  std::size_t total_;
+  std::string& machine_;
+  std::size_t done_ = 0;
+  bool errors_ = false;
+  Clock::time_point start_ = Clock::now();
+};
+
+const Result* find(const Results& results, std::string_view name) {
+  const auto it = results.find(name);
+  return it == results.end() ? nullptr : &it->second;
+}
+
+const Result* find(const Results& results, std::string_view scenario, std::string_view kind) {
+  return find(results, benchmark_name(scenario, kind));
+}
+
+std::string verdict(bool met) { return met ? "met" : "MISSED"; }
+
+void rmw_table(fmt::memory_buffer& out, const Results& results) {
+  fmt::format_to(std::back_inserter(out),
+                 "\nRMWs per op, counted (the library's state machines over CountingPolicy,\n"
+                 "RcWaker: clone, drop and wake 1 RMW each; S5 both threads, S6 one thread)\n"
+                 "{:<42} {:>13} {:>13} {:>14}\n",
+                 "scenario", kDiatomic, kAtomicWaker, "DESIGN.md 2.4");
+  for (const Scenario& s : kScenarios) {
+    const Result* dw = find(results, s.id, kDiatomic);
+    const Result* aw = find(results, s.id, kAtomicWaker);
+    if (dw == nullptr || aw == nullptr || !dw->rmw || !aw->rmw) continue;
+    fmt::format_to(std::back_inserter(out), "{:<3}{:<39} {:>13.2f} {:>13.2f} {:>14}\n", s.id,
+                   s.title, *dw->rmw, *aw->rmw, s.design_rmws);
+  }
+}
+
+void speed_table(fmt::memory_buffer& out, const Results& results, std::string& plot_data) {
+  fmt::format_to(std::back_inserter(out),
+                 "\nSpeed, ns/op (median of {} repetitions; op = one round trip for S4, S5)\n"
+                 "{:<42} {:>13} {:>13} {:>8} {:>8}\n",
+                 kRepetitions, "scenario", kDiatomic, kAtomicWaker, "AW/DW", "target");
+  for (const Scenario& s : kScenarios) {
+    const Result* dw = find(results, s.id, kDiatomic);
+    const Result* aw = find(results, s.id, kAtomicWaker);
+    if (dw == nullptr || aw == nullptr) continue;
+    const double ratio = aw->ns_per_op / dw->ns_per_op;
+    std::string target = "-";
+    if (s.min_speedup > 0) {
+      target = fmt::format(">= {:.1f}  {}", s.min_speedup, verdict(ratio >= s.min_speedup));
+    }
+    fmt::format_to(std::back_inserter(out), "{:<3}{:<39} {:>13.1f} {:>13.1f} {:>7.2f}x  {}\n",
+                   s.id, s.title, dw->ns_per_op, aw->ns_per_op, ratio, target);
+    plot_data += fmt::format("{} {:.3f} {:.2f}\n", s.id, ratio, s.min_speedup);
+  }
+}
+
+void floor_table(fmt::memory_buffer& out, const Results& results) {
+  fmt::format_to(std::back_inserter(out), "\nFloors, ns/op\n");
+  for (const std::string_view floor : {kFetchOrFloor, kCmpxchgFloor, kFutexFloor, kSpinFloor}) {
+    if (const Result* r = find(results, floor)) {
+      fmt::format_to(std::back_inserter(out), "{:<42} {:>13.1f}\n", floor, r->ns_per_op);
+    }
+  }
+  fmt::format_to(std::back_inserter(out), "\nAgainst the floor\n{:<42} {:>13} {:>13}  {}\n",
+                 "scenario", kDiatomic, kAtomicWaker, "target (DiatomicWaker)");
+  for (const Scenario& s : kScenarios) {
+    const Result* floor = find(results, s.floor);
+    const Result* dw = find(results, s.id, kDiatomic);
+    const Result* aw = find(results, s.id, kAtomicWaker);
+    if (s.floor_kind == FloorKind::kNone || floor == nullptr || dw == nullptr || aw == nullptr) {
+      continue;
+    }
+    if (s.floor_kind == FloorKind::kRatio) {
+      const double ratio = dw->ns_per_op / floor->ns_per_op;
+      fmt::format_to(std::back_inserter(out), "{:<42} {:>12.3f}x {:>12.3f}x  <= {:.2f}x  {}\n",
+                     fmt::format("{} / {}", s.id, s.floor), ratio, aw->ns_per_op / floor->ns_per_op,
+                     s.floor_bound, verdict(ratio <= s.floor_bound));
+    } else {
+      const double over = dw->ns_per_op - floor->ns_per_op;
+      fmt::format_to(std::back_inserter(out), "{:<42} {:>+10.1f} ns {:>+10.1f} ns  <= +{:.0f} ns  {}\n",
+                     fmt::format("{} - {}", s.id, s.floor), over, aw->ns_per_op - floor->ns_per_op,
+                     s.floor_bound, verdict(over <= s.floor_bound));
+    }
+  }
+}
+
+// Writes ratios.dat and ratios.gp into dir and runs gnuplot; true on success.
+bool plot(const std::filesystem::path& dir, const std::string& data) {
+  const auto data_file = dir / "ratios.dat";
+  const auto script_file = dir / "ratios.gp";
+  const auto png_file = dir / "ratios.png";
+  std::ofstream(data_file) << "# scenario  AtomicWaker/DiatomicWaker  target\n" << data;
+  std::ofstream(script_file) << fmt::format(
+      "set terminal pngcairo size 900,500 font 'sans,11'\n"
+      "set output '{}'\n"
+      "set title 'AtomicWaker ns/op / DiatomicWaker ns/op (above 1: DiatomicWaker faster)'\n"
+      "set style data histograms\n"
+      "set style histogram clustered gap 1\n"
+      "set style fill solid 0.8 border -1\n"
+      "set yrange [0:*]\n"
+      "set grid ytics\n"
+      "set key top right\n"
+      "plot '{}' using 2:xtic(1) title 'measured', '' using 3 title 'target', "
+      "1 with lines lc rgb 'black' dashtype 2 title 'same speed'\n",
+      png_file.string(), data_file.string());
+  const std::string command = fmt::format("gnuplot '{}'", script_file.string());
+  return std::system(command.c_str()) == 0 && std::filesystem::exists(png_file);
+}
+
+}  // namespace
+
+int run_report(const char* argv0, const std::string& dir, std::size_t benchmarks) {
+  const std::filesystem::path out_dir = std::filesystem::absolute(dir);
+  std::filesystem::create_directories(out_dir);
+  const auto json_file = out_dir / "benchmarks.json";
+
+  std::vector<std::string> args{
+      argv0,
+      "--benchmark_out=" + json_file.string(),
+      "--benchmark_out_format=json",
+      fmt::format("--benchmark_repetitions={}", kRepetitions),
+      fmt::format("--benchmark_min_time={}", kMinTime),
+  };
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  int argc = static_cast<int>(argv.size());
+  benchmark::Initialize(&argc, argv.data());
+
+  Results results;
+  std::string machine;
+  ProgressReporter progress(results, benchmarks, machine);
+  benchmark::RunSpecifiedBenchmarks(&progress);
+  benchmark::Shutdown();
+
+  fmt::memory_buffer out;
+  fmt::format_to(std::back_inserter(out), "\nlibdiatomic benchmark report\nmachine: {}\n", machine);
+  rmw_table(out, results);
+  std::string plot_data;
+  speed_table(out, results, plot_data);
+  floor_table(out, results);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::ofstream(out_dir / "report.txt").write(out.data(), static_cast<std::streamsize>(out.size()));
+
+  const bool plotted = plot(out_dir, plot_data);
+  fmt::print("\nresults in {}/: benchmarks.json (raw Google Benchmark JSON), report.txt, {}\n",
+             out_dir.string(), plotted ? "ratios.png (chart of AW/DW)" : "NO ratios.png (gnuplot failed)");
+  return progress.errors() || !plotted || results.size() != benchmarks ? 1 : 0;
+}
+
+}  // namespace diatomic::bench

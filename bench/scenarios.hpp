@@ -1,0 +1,309 @@
+// The benchmark scenarios of docs/benchmarks.md, written once over a primitive
+// kind and an atomic policy. The timed runs use StdAtomicPolicy, the code the
+// library ships; the rmw/op counters run the same code over the test suite's
+// CountingPolicy. The same waker (RcCountingWaker: clone, drop and wake one
+// RMW each) serves both primitives.
+#pragma once
+
+#include <diatomic/detail/atomic_policy.hpp>
+#include <diatomic/detail/atomic_waker_core.hpp>
+#include <diatomic/detail/diatomic_core.hpp>
+#include <diatomic/thread_waker.hpp>
+#include <diatomic/waker.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <string_view>
+#include <thread>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+#include "catalog.hpp"
+#include "counting_policy.hpp"
+
+namespace diatomic::bench {
+
+using Std = detail::StdAtomicPolicy;
+using test::CountingPolicy;
+using test::RcCountingWaker;
+
+struct DiatomicKind {
+  static constexpr std::string_view kName = kDiatomic;
+  template <class Policy>
+  using Core = detail::DiatomicCore<Policy>;
+};
+
+struct AtomicWakerKind {
+  static constexpr std::string_view kName = kAtomicWaker;
+  template <class Policy>
+  using Core = detail::AtomicWakerCore<Policy>;
+};
+
+// The producer's call of each primitive.
+template <class Policy>
+void signal(detail::DiatomicCore<Policy>& core) noexcept {
+  core.notify();
+}
+template <class Policy>
+void signal(detail::AtomicWakerCore<Policy>& core) noexcept {
+  core.wake();
+}
+
+// A consumer that found its condition true after registering withdraws the
+// registration. AtomicWaker has no such call: the stale registration costs it
+// a spurious wake later, which its users pay too.
+template <class Policy>
+void withdraw(detail::DiatomicCore<Policy>& core) noexcept {
+  core.unregister();
+}
+template <class Policy>
+void withdraw(detail::AtomicWakerCore<Policy>&) noexcept {}
+
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#endif
+}
+
+// One object per cache line, so that what one thread writes never shares a
+// line with what another thread writes.
+template <class T>
+struct alignas(64) Padded {
+  T value{};
+};
+
+// S1 to S3: one op is one round on one thread.
+
+// S1: notify with nobody registered.
+template <class Kind, class Policy>
+struct NotifyNobody {
+  typename Kind::template Core<Policy> core;
+  void operator()(std::uint64_t) noexcept { signal(core); }
+};
+
+// S2: register the same waker again, then notify.
+template <class Kind, class Policy>
+struct SameWaker {
+  RcCountingWaker<Policy> target = RcCountingWaker<Policy>::make();
+  Waker waker = target.waker();
+  typename Kind::template Core<Policy> core;
+  void operator()(std::uint64_t) {
+    core.register_waker(waker);
+    signal(core);
+  }
+};
+
+// S3: register a new waker (two distinct ones alternating), then notify.
+template <class Kind, class Policy>
+struct NewWaker {
+  RcCountingWaker<Policy> targets[2] = {RcCountingWaker<Policy>::make(),
+                                        RcCountingWaker<Policy>::make()};
+  Waker wakers[2] = {targets[0].waker(), targets[1].waker()};
+  typename Kind::template Core<Policy> core;
+  void operator()(std::uint64_t i) {
+    core.register_waker(wakers[i & 1]);
+    signal(core);
+  }
+};
+
+// RMWs per round of a one-thread scenario, counted over CountingPolicy in the
+// steady state (after two warm-up rounds).
+template <template <class, class> class Round, class Kind>
+[[nodiscard]] double rmw_per_round() {
+  constexpr std::uint64_t kWarmup = 2;
+  constexpr std::uint64_t kRounds = 1000;
+  Round<Kind, CountingPolicy> round;
+  for (std::uint64_t i = 0; i < kWarmup; ++i) round(i);
+  const std::uint64_t rmws = test::count_rmws([&] {
+    for (std::uint64_t i = kWarmup; i < kWarmup + kRounds; ++i) round(i);
+  });
+  return static_cast<double>(rmws) / kRounds;
+}
+
+// Runs body() on the calling thread while a partner thread calls signal() on
+// `core` in a loop (S6). Returns once the partner has stopped.
+template <class Core, class Body>
+void with_partner_notifying(Core& core, Body body) {
+  Padded<std::atomic<bool>> started;
+  Padded<std::atomic<bool>> stop;
+  std::thread partner([&] {
+    // Ordering: relaxed; both flags only start and stop a loop.
+    started.value.store(true, std::memory_order_relaxed);
+    while (!stop.value.load(std::memory_order_relaxed)) signal(core);
+  });
+  while (!started.value.load(std::memory_order_relaxed)) cpu_relax();
+  body();
+  stop.value.store(true, std::memory_order_relaxed);
+  partner.join();
+}
+
+// S4 and S5: ping-pong between two threads through two capacity-1 channels.
+// A channel carries one non-zero value at a time from one sender to one
+// receiver, which waits through a primitive. Each thread owns a Waiter: how
+// it waits (park or spin) and the waker that ends the wait.
+
+// Waits by parking the thread; woken by this_thread::waker() (S4).
+class ParkWaiter {
+ public:
+  void prepare() noexcept {}
+  void wait() noexcept { this_thread::park(); }
+  [[nodiscard]] const Waker& waker() const noexcept { return waker_; }
+
+ private:
+  Waker waker_ = this_thread::waker();
+};
+
+// Spins until its waker has been called (S5): the waker is the RcCountingWaker
+// of S1 to S3, whose wake() increments a count the waiter watches.
+template <class Policy>
+class SpinWaiter {
+ public:
+  // Ordering (both loads): relaxed; the count only ends the spin. The
+  // receiver then re-reads the channel, and the primitive's contract makes
+  // that re-read, or the one after the next registration, see the value.
+  void prepare() noexcept { seen_ = target_->wakes.load(std::memory_order_relaxed); }
+  void wait() noexcept {
+    while (target_->wakes.load(std::memory_order_relaxed) == seen_) cpu_relax();
+  }
+  [[nodiscard]] const Waker& waker() const noexcept { return waker_; }
+
+ private:
+  RcCountingWaker<Policy> target_ = RcCountingWaker<Policy>::make();
+  Waker waker_ = target_.waker();
+  std::uint64_t seen_ = 0;
+};
+
+// A channel through a primitive: the value word and the primitive share the
+// channel's cache line, as a user's channel would lay them out.
+template <class Kind, class Policy, class WaiterT>
+class alignas(64) PrimitiveChannel {
+ public:
+  using Waiter = WaiterT;
+
+  void send(std::uint64_t value) noexcept {
+    // Ordering: release, pairs with the acquire load in try_take(); the
+    // primitive's notification orders it against the receiver's re-check.
+    slot_.store(value, std::memory_order_release);
+    signal(core_);
+  }
+
+  // Register before the re-check, so a send between the two is never lost.
+  [[nodiscard]] std::uint64_t recv(Waiter& waiter) {
+    for (;;) {
+      if (const std::uint64_t value = try_take()) return value;
+      waiter.prepare();
+      core_.register_waker(waiter.waker());
+      if (const std::uint64_t value = try_take()) {
+        withdraw(core_);
+        return value;
+      }
+      waiter.wait();
+    }
+  }
+
+ private:
+  std::uint64_t try_take() noexcept {
+    // Ordering: acquire, pairs with the release store in send(). One sender
+    // and strict alternation: the slot is empty whenever send() writes it.
+    const std::uint64_t value = slot_.load(std::memory_order_acquire);
+    // Ordering: relaxed; the emptied slot is published to the sender by our
+    // own next send on the other channel (release there).
+    if (value != 0) slot_.store(0, std::memory_order_relaxed);
+    return value;
+  }
+
+  std::atomic<std::uint64_t> slot_{0};
+  typename Kind::template Core<Policy> core_;
+};
+
+// The raw futex floor of S4: the receiver sleeps on the value word itself,
+// the sender wakes it; no primitive, no waker.
+class alignas(64) FutexChannel {
+ public:
+  class Waiter {};
+
+  void send(std::uint64_t value) noexcept;
+  [[nodiscard]] std::uint64_t recv(Waiter&) noexcept;
+
+ private:
+  static constexpr std::uint32_t kEmpty = 0;
+  static constexpr std::uint32_t kSleeping = ~std::uint32_t{0};
+  std::atomic<std::uint32_t> word_{kEmpty};
+};
+
+// The raw spin floor of S5: the receiver spins on the value word itself.
+class alignas(64) SpinChannel {
+ public:
+  class Waiter {};
+
+  void send(std::uint64_t value) noexcept {
+    // Ordering: release, pairs with the acquire load in recv().
+    slot_.store(value, std::memory_order_release);
+  }
+  [[nodiscard]] std::uint64_t recv(Waiter&) noexcept {
+    for (;;) {
+      // Ordering: acquire, pairs with the release store in send().
+      if (const std::uint64_t value = slot_.load(std::memory_order_acquire)) {
+        // Ordering: relaxed, as in PrimitiveChannel::try_take().
+        slot_.store(0, std::memory_order_relaxed);
+        return value;
+      }
+      cpu_relax();
+    }
+  }
+
+ private:
+  std::atomic<std::uint64_t> slot_{0};
+};
+
+// Ping-pong values: any non-zero value but kStop continues the game.
+inline constexpr std::uint64_t kBall = 1;
+inline constexpr std::uint64_t kStop = 2;
+
+// Runs body(ping, pong, waiter) on the calling thread while a partner thread
+// echoes every value received on `ping` back on `pong`, until kStop. Returns
+// the RMWs (CountingPolicy) the partner made.
+template <class Channel, class Body>
+std::uint64_t with_echo_partner(Body body) {
+  Channel ping;
+  Channel pong;
+  std::uint64_t partner_rmws = 0;
+  std::thread partner([&] {
+    typename Channel::Waiter waiter;
+    partner_rmws = test::count_rmws([&] {
+      for (;;) {
+        const std::uint64_t value = ping.recv(waiter);
+        pong.send(value);
+        if (value == kStop) return;
+      }
+    });
+  });
+  typename Channel::Waiter waiter;
+  body(ping, pong, waiter);
+  ping.send(kStop);
+  static_cast<void>(pong.recv(waiter));
+  partner.join();
+  return partner_rmws;
+}
+
+// RMWs per round trip of a ping-pong over CountingPolicy, both threads.
+template <class Channel>
+[[nodiscard]] double rmw_per_round_trip() {
+  constexpr std::uint64_t kRounds = 2000;
+  std::uint64_t own = 0;
+  const std::uint64_t partner =
+      with_echo_partner<Channel>([&](Channel& ping, Channel& pong, auto& waiter) {
+        own = test::count_rmws([&] {
+          for (std::uint64_t i = 0; i < kRounds; ++i) {
+            ping.send(kBall);
+            static_cast<void>(pong.recv(waiter));
+          }
+        });
+      });
+  // The partner's count includes the kStop round trip: under 0.1 % more.
+  return static_cast<double>(own + partner) / kRounds;
+}
+
+}  // namespace diatomic::bench

@@ -1,0 +1,183 @@
+// DiatomicWaker against AtomicWaker, same harness, same waker, one binary
+// (docs/benchmarks.md). Plain Google Benchmark flags run it as any benchmark;
+// `--report=DIR` runs the whole suite and prints the report (report.cpp).
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
+#include "catalog.hpp"
+#include "report.hpp"
+#include "scenarios.hpp"
+
+namespace diatomic::bench {
+namespace {
+
+// S0: the floors, one uncontended RMW on a private cache line.
+void floor_fetch_or(benchmark::State& state) {
+  Padded<std::atomic<std::uintptr_t>> word;
+  for (auto _ : state) {
+    // Ordering: acq_rel, as register_waker's fetch_or(U|R); x86-64 emits the
+    // same `lock or` for every order.
+    word.value.fetch_or(4, std::memory_order_acq_rel);
+  }
+}
+
+void floor_cmpxchg(benchmark::State& state) {
+  Padded<std::atomic<std::uintptr_t>> word;
+  std::uintptr_t expected = 0;
+  for (auto _ : state) {
+    // Ordering: acq_rel, as notify()'s compare-exchange. It always succeeds:
+    // nobody else writes the word.
+    word.value.compare_exchange_strong(expected, expected, std::memory_order_acq_rel,
+                                       std::memory_order_relaxed);
+  }
+}
+
+// S1 to S3, with the steady-state RMW count of the same round.
+template <template <class, class> class Round, class Kind>
+void one_thread(benchmark::State& state) {
+  Round<Kind, Std> round;
+  std::uint64_t i = 0;
+  for (auto _ : state) round(i++);
+  state.counters["rmw/op"] = rmw_per_round<Round, Kind>();
+}
+
+// S4, S5 and their floors: one op is one round trip.
+template <class Channel>
+void ping_pong(benchmark::State& state) {
+  with_echo_partner<Channel>([&](Channel& ping, Channel& pong, auto& waiter) {
+    for (auto _ : state) {
+      ping.send(kBall);
+      benchmark::DoNotOptimize(pong.recv(waiter));
+    }
+  });
+}
+
+template <class Kind>
+void spin_ping_pong(benchmark::State& state) {
+  ping_pong<PrimitiveChannel<Kind, Std, SpinWaiter<Std>>>(state);
+  state.counters["rmw/op"] =
+      rmw_per_round_trip<PrimitiveChannel<Kind, CountingPolicy, SpinWaiter<CountingPolicy>>>();
+}
+
+// S6: ns/op of this thread while a second thread notifies the same primitive;
+// rmw/op of this thread (compare-exchange retries included).
+template <class Kind>
+void contended_notify(benchmark::State& state) {
+  Padded<typename Kind::template Core<Std>> timed;
+  with_partner_notifying(timed.value, [&] {
+    for (auto _ : state) signal(timed.value);
+  });
+  constexpr std::uint64_t kOps = 100000;
+  Padded<typename Kind::template Core<CountingPolicy>> counted;
+  std::uint64_t rmws = 0;
+  with_partner_notifying(counted.value, [&] {
+    rmws = test::count_rmws([&] {
+      for (std::uint64_t i = 0; i < kOps; ++i) signal(counted.value);
+    });
+  });
+  state.counters["rmw/op"] = static_cast<double>(rmws) / kOps;
+}
+
+// Registers benchmarks and counts them, for the report's progress lines.
+class Registry {
+ public:
+  void add(std::string_view name, void (*function)(benchmark::State&)) {
+    // Real time: the ping-pong threads sleep, and CPU time would hide that.
+    benchmark::RegisterBenchmark(std::string(name).c_str(), function)->UseRealTime();
+    ++count_;
+  }
+
+  template <class Kind>
+  void add_primitive() {
+    add(benchmark_name("S1", Kind::kName), &one_thread<NotifyNobody, Kind>);
+    add(benchmark_name("S2", Kind::kName), &one_thread<SameWaker, Kind>);
+    add(benchmark_name("S3", Kind::kName), &one_thread<NewWaker, Kind>);
+    add(benchmark_name("S4", Kind::kName), &ping_pong<PrimitiveChannel<Kind, Std, ParkWaiter>>);
+    add(benchmark_name("S5", Kind::kName), &spin_ping_pong<Kind>);
+    add(benchmark_name("S6", Kind::kName), &contended_notify<Kind>);
+  }
+
+  [[nodiscard]] std::size_t count() const noexcept { return count_; }
+
+ private:
+  std::size_t count_ = 0;
+};
+
+// Returns how many benchmarks it registered.
+std::size_t register_benchmarks() {
+  Registry registry;
+  registry.add(kFetchOrFloor, &floor_fetch_or);
+  registry.add(kCmpxchgFloor, &floor_cmpxchg);
+  registry.add_primitive<DiatomicKind>();
+  registry.add_primitive<AtomicWakerKind>();
+  registry.add(kFutexFloor, &ping_pong<FutexChannel>);
+  registry.add(kSpinFloor, &ping_pong<SpinChannel>);
+  return registry.count();
+}
+
+}  // namespace
+
+void FutexChannel::send(std::uint64_t value) noexcept {
+  // Ordering: release, pairs with the acquire loads in recv().
+  if (word_.exchange(static_cast<std::uint32_t>(value), std::memory_order_release) == kSleeping) {
+#if defined(__linux__)
+    syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word_), FUTEX_WAKE_PRIVATE, 1, nullptr,
+            nullptr, 0);
+#else
+    word_.notify_one();
+#endif
+  }
+}
+
+std::uint64_t FutexChannel::recv(Waiter&) noexcept {
+  // Ordering: acquire, pairs with the release exchange in send().
+  std::uint32_t word = word_.load(std::memory_order_acquire);
+  for (;;) {
+    if (word != kEmpty && word != kSleeping) {
+      // Ordering: relaxed, as in PrimitiveChannel::try_take().
+      word_.store(kEmpty, std::memory_order_relaxed);
+      return word;
+    }
+    // Ordering: acquire; on failure a value arrived: pairs with send().
+    if (word == kEmpty && !word_.compare_exchange_strong(word, kSleeping, std::memory_order_acquire,
+                                                         std::memory_order_acquire)) {
+      continue;
+    }
+#if defined(__linux__)
+    // The kernel sleeps only while the word is still kSleeping.
+    syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word_), FUTEX_WAIT_PRIVATE, kSleeping,
+            nullptr, nullptr, 0);
+#else
+    word_.wait(kSleeping, std::memory_order_relaxed);
+#endif
+    // Ordering: acquire, pairs with the release exchange in send().
+    word = word_.load(std::memory_order_acquire);
+  }
+}
+
+}  // namespace diatomic::bench
+
+int main(int argc, char** argv) {
+  const std::size_t benchmarks = diatomic::bench::register_benchmarks();
+  constexpr std::string_view kReportFlag = "--report=";
+  if (argc == 2 && std::string_view(argv[1]).starts_with(kReportFlag)) {
+    const std::string dir(std::string_view(argv[1]).substr(kReportFlag.size()));
+    return diatomic::bench::run_report(argv[0], dir, benchmarks);
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
