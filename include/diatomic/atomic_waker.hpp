@@ -1,25 +1,26 @@
-// diatomic::AtomicWaker: the classic single-slot primitive (the algorithm of
-// the Rust futures/tokio AtomicWaker). The baseline DiatomicWaker is measured
-// against, and a product in its own right: simple, one slot, any thread may
-// register.
-//
-// Contract (quote this):
-//   Memory. register_waker() acquires what was released by every wake() or
-//   take() that came before it: the consumer's re-check after registering sees
-//   what producers wrote before those calls, or the waker is woken after them.
-//   No sticking. wake() before any registration is a no-op; re-check after
-//   registering. Each registration is woken at most once: wake() moves the
-//   waker out of the slot, so every registration stores a copy (a clone).
-//   Reusable. Any number of register/wake rounds.
-//   Concurrency. wake()/take() from any number of threads. register_waker()
-//   may be called concurrently too: one call wins, the others return having
-//   registered nothing. A registration that finds a wake in progress wakes its
-//   own waker at once (wake_by_ref), so the consumer polls again: in effect a
-//   spin through the executor, the cost DiatomicWaker avoids.
-//   Exceptions. Only register_waker can throw (whatever the waker's clone
-//   throws). The state returns to idle with the slot as before; a wake that
-//   raced with the failed call is delivered to the previously stored waker,
-//   as if it had arrived just before the call.
+/// \file
+/// diatomic::AtomicWaker: the classic single-slot primitive (the algorithm of
+/// the Rust futures/tokio AtomicWaker). The baseline DiatomicWaker is measured
+/// against, and a product in its own right: simple, one slot, any thread may
+/// register.
+///
+/// Contract (quote this):
+///   Memory. register_waker() acquires what was released by every wake() or
+///   take() that came before it: the consumer's re-check after registering sees
+///   what producers wrote before those calls, or the waker is woken after them.
+///   No sticking. wake() before any registration is a no-op; re-check after
+///   registering. Each registration is woken at most once: wake() moves the
+///   waker out of the slot, so every registration stores a copy (a clone).
+///   Reusable. Any number of register/wake rounds.
+///   Concurrency. wake()/take() from any number of threads. register_waker()
+///   may be called concurrently too: one call wins, the others return having
+///   registered nothing. A registration that finds a wake in progress wakes its
+///   own waker at once (wake_by_ref), so the consumer polls again: in effect a
+///   spin through the executor, the cost DiatomicWaker avoids.
+///   Exceptions. Only register_waker can throw (whatever the waker's clone
+///   throws). The state returns to idle with the slot as before; a wake that
+///   raced with the failed call is delivered to the previously stored waker,
+///   as if it had arrived just before the call.
 #pragma once
 
 #include <diatomic/detail/atomic_policy.hpp>
@@ -33,26 +34,28 @@ namespace detail {
 extern template class DIATOMIC_EXPORT AtomicWakerCore<StdAtomicPolicy>;
 }  // namespace detail
 
-// Non-copyable and non-movable: producers and the consumer refer to one object.
-// Destroy it only when no call is in progress (debug builds check).
+/// The single-slot waker; see this file's contract. Non-copyable and
+/// non-movable: producers and the consumer refer to one object. Destroy it
+/// only when no call is in progress (debug builds check).
 class AtomicWaker {
  public:
+  /// Idle, with an empty slot.
   AtomicWaker() noexcept = default;
   AtomicWaker(const AtomicWaker&) = delete;
   AtomicWaker& operator=(const AtomicWaker&) = delete;
 
-  // Stores a copy of `waker` (unless the slot already will_wake it) to be
-  // woken by the next wake(). See the contract above for races.
+  /// Stores a copy of `waker` (unless the slot already will_wake it) to be
+  /// woken by the next wake(). See the contract above for races.
   void register_waker(const Waker& waker) { core_.register_waker(waker); }
 
-  // Wakes and releases the registered waker, if any.
+  /// Wakes and releases the registered waker, if any.
   void wake() noexcept { core_.wake(); }
 
-  // Moves the registered waker out, if any, leaving none; the caller wakes
-  // it (or not). Empty if nothing is registered or another call is on it.
+  /// Moves the registered waker out, if any, leaving none; the caller wakes
+  /// it (or not). Empty if nothing is registered or another call is on it.
   [[nodiscard]] Waker take() noexcept { return core_.take(); }
 
-  // A snapshot of the state word, for diagnostics.
+  /// A snapshot of the state word, for diagnostics.
   [[nodiscard]] AtomicWakerState state() const noexcept { return core_.state(); }
 
  private:

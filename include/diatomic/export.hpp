@@ -1,7 +1,10 @@
-// Symbol visibility for libdiatomic. The library is built with hidden
-// visibility; only declarations marked DIATOMIC_EXPORT enter its ABI.
+/// \file
+/// Symbol visibility for libdiatomic. The library is built with hidden
+/// visibility; only declarations marked DIATOMIC_EXPORT enter its ABI.
 #pragma once
 
+/// Marks a declaration that libdiatomic.so exports. Every exported symbol is
+/// in namespace diatomic (test/packaging checks the built library).
 #if defined(_WIN32)
 #define DIATOMIC_EXPORT
 #elif defined(__GNUC__) || defined(__clang__)

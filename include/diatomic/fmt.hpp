@@ -1,9 +1,14 @@
-// fmt formatters for libdiatomic's types. Kept apart from diatomic.hpp so that
-// only code which includes this header needs fmt.
-//
-//   fmt::print("{}\n", sink);      // DiatomicWaker{I=0 U R}
-//   fmt::print("{}\n", atomic);    // AtomicWaker{WAITING}
-//   fmt::print("{}\n", waker);     // Waker{data=0x..., vtable=0x...} or Waker{empty}
+/// \file
+/// fmt formatters for libdiatomic's types. Kept apart from diatomic.hpp so that
+/// only code which includes this header needs fmt.
+///
+///     fmt::print("{}\n", sink);      // DiatomicWaker{I=0 U R}
+///     fmt::print("{}\n", atomic);    // AtomicWaker{WAITING}
+///     fmt::print("{}\n", waker);     // Waker{data=0x..., vtable=0x...} or Waker{empty}
+///
+/// Formatted types: DiatomicState and AtomicWakerState (the state snapshots),
+/// DiatomicWaker, WakeSink, WakeSinkRef and AtomicWaker (their state()), and
+/// Waker. The formatters take no format spec: "{}" only.
 #pragma once
 
 #include <diatomic/atomic_waker.hpp>
@@ -13,6 +18,8 @@
 #include <fmt/format.h>
 
 #include <concepts>
+
+/// \cond FMT_SPECIALIZATIONS
 
 namespace diatomic::detail {
 
@@ -77,3 +84,4 @@ struct fmt::formatter<diatomic::Waker> : diatomic::detail::NoSpecFormatter {
                           fmt::ptr(static_cast<const void*>(w.vtable())));
   }
 };
+/// \endcond

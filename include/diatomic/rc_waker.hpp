@@ -1,7 +1,8 @@
-// diatomic::RcWaker<T>: a reference-counted owner of a user object with a
-// noexcept wake() member, which hands out Wakers sharing its count. The C++
-// counterpart of Rust's Arc<impl Wake>; its RMW costs are the ones DESIGN.md
-// section 2.4 counts: clone 1, drop 1, wake = wake_by_ref + drop.
+/// \file
+/// diatomic::RcWaker<T>: a reference-counted owner of a user object with a
+/// noexcept wake() member, which hands out Wakers sharing its count. The C++
+/// counterpart of Rust's Arc<impl Wake>; its RMW costs are the ones DESIGN.md
+/// section 2.4 counts: clone 1, drop 1, wake = wake_by_ref + drop.
 #pragma once
 
 #include <diatomic/detail/atomic_policy.hpp>
@@ -13,8 +14,8 @@
 
 namespace diatomic {
 
-// A type a waker can target: wake() is called from the notifying thread and
-// must not throw (the Waker table's functions are noexcept).
+/// A type a waker can target: wake() is called from the notifying thread and
+/// must not throw (the Waker table's functions are noexcept).
 template <class T>
 concept Wakeable = requires(T& target) {
   { target.wake() } noexcept;
@@ -22,6 +23,11 @@ concept Wakeable = requires(T& target) {
 
 namespace detail {
 
+/// RcWaker<T> over an atomic policy (detail/atomic_policy.hpp): the library
+/// uses std::atomic, the RMW-counting tests their own. A handle is a shared
+/// owner of one T, like std::shared_ptr; handles and the Wakers made from them
+/// share one count, and the last one to go destroys the T. Handles are values:
+/// distinct handles may be used from distinct threads at once.
 template <Wakeable T, class Policy>
 class BasicRcWaker {
   struct Block {
@@ -32,36 +38,45 @@ class BasicRcWaker {
   };
 
  public:
-  // Allocates the shared object with one reference (this handle).
+  /// Allocates the shared object, constructed from `args`, with one reference
+  /// (this handle). Throws what allocation or T's constructor throws.
   template <class... Args>
   [[nodiscard]] static BasicRcWaker make(Args&&... args) {
     return BasicRcWaker(new Block(std::forward<Args>(args)...));
   }
 
+  /// Another owner of the same object: one RMW on the count.
   BasicRcWaker(const BasicRcWaker& other) noexcept : block_(other.block_) {
     if (block_ != nullptr) retain(block_);
   }
+  /// Takes over `other`'s reference; `other` is left empty (usable only to
+  /// be assigned to or destroyed).
   BasicRcWaker(BasicRcWaker&& other) noexcept : block_(std::exchange(other.block_, nullptr)) {}
+  /// Copy-and-swap: releases the old reference after taking the new one.
   BasicRcWaker& operator=(BasicRcWaker other) noexcept {
     std::swap(block_, other.block_);
     return *this;
   }
+  /// Releases this reference; the last one destroys the object.
   ~BasicRcWaker() {
     if (block_ != nullptr) release(block_);
   }
 
-  // A new Waker sharing this object: one RMW on the count.
+  /// A new Waker sharing this object: one RMW on the count.
   [[nodiscard]] Waker waker() const noexcept {
     retain(block_);
     return Waker(block_, &kVTable);
   }
 
+  /// The shared object.
   [[nodiscard]] T& get() const noexcept { return block_->value; }
+  /// The shared object.
   T& operator*() const noexcept { return block_->value; }
+  /// The shared object.
   T* operator->() const noexcept { return &block_->value; }
 
-  // Handles and Wakers alive for this object. Ordering: relaxed, so the value
-  // is only a snapshot; exact when no other thread clones or drops meanwhile.
+  /// Handles and Wakers alive for this object. Ordering: relaxed, so the value
+  /// is only a snapshot; exact when no other thread clones or drops meanwhile.
   [[nodiscard]] std::size_t use_count() const noexcept {
     return block_->refs.load(std::memory_order_relaxed);
   }
@@ -101,7 +116,12 @@ class BasicRcWaker {
 
 }  // namespace detail
 
-// The library's reference-counted waker, counting with std::atomic.
+/// The library's reference-counted waker, counting with std::atomic:
+///
+///     struct Flag { std::atomic<bool> woken{false};
+///                   void wake() noexcept { woken.store(true, std::memory_order_release); } };
+///     auto target = diatomic::RcWaker<Flag>::make();
+///     diatomic::Waker w = target.waker();   // clone of the handle: 1 RMW
 template <Wakeable T>
 using RcWaker = detail::BasicRcWaker<T, detail::StdAtomicPolicy>;
 
