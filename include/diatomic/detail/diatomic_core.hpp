@@ -80,6 +80,18 @@ class DiatomicCore {
     return DiatomicState{state_.load(std::memory_order_relaxed)};
   }
 
+  // True while a notifier holds the lock, so may be calling (or about to call)
+  // the waker in slot[I]. A consumer that has unregistered and sees false
+  // knows that no notifier is, or will be, inside a call of its cached waker
+  // until it registers again: the coroutine awaiter relies on this before it
+  // lets a frame that holds a non-owning waker be destroyed.
+  [[nodiscard]] bool notifying() const noexcept {
+    // Ordering: acquire, pairs with the release in try_unlock: the last
+    // holder's waker call happens before we return false. Every later write
+    // is an RMW, so any value with L clear is in that release sequence.
+    return (state_.load(std::memory_order_acquire) & S::kLocked) != 0;
+  }
+
  private:
   static void check(std::uintptr_t bits) noexcept {
     DIATOMIC_DEBUG_CHECK(DiatomicState{bits}.valid(), "impossible DiatomicWaker state");
@@ -174,9 +186,11 @@ inline bool DiatomicCore<Policy>::try_unlock(std::uintptr_t& bits) noexcept {
   }
 }
 
-// Any thread, any number at once. Wait-free for a notifier that does not get
-// the lock; the holder calls the waker once more for each N it finds, which is
-// bounded by the consumer's registrations.
+// Any thread, any number at once. A notifier that does not get the lock
+// returns after one successful CAS and never waits for another thread
+// (lock-free: the CAS loop retries only when the word changed under it); the
+// holder calls the waker once more for each N it finds, which is bounded by
+// the consumer's registrations.
 template <class Policy>
 inline void DiatomicCore<Policy>::notify() noexcept {
   std::uintptr_t bits = 0;
@@ -196,23 +210,31 @@ inline void DiatomicCore<Policy>::notify() noexcept {
 //   N L R U I  ->  N L R U I
 //   n l r u i      n l 1 u i
 //
-// New waker. Step 1, only if R and U are both set (a notifier could switch to
-// slot[1-I] at any moment; withdraw the registration first):
+// New waker. Step 1, only if R and U were both set at the load (a notifier
+// could switch to slot[1-I] at any moment; withdraw the registration first).
+// Between the load and this RMW a notifier may already have switched (U
+// cleared, I flipped) or set N; the RMW's result gives the index to use:
 //   n l 1 1 i      0 l 0 1 i
+//   n 1 0 0 i      0 1 0 0 i    (a notifier switched meanwhile)
 // Step 2, after storing the new waker in slot[1-I]:
 //   n l r u i      n l 1 1 i
 template <class Policy>
 inline void DiatomicCore<Policy>::register_waker(const Waker& waker) {
   ConsumerFlag::Scope scope(consumer_);
   // Ordering: acquire, pairs with the release of the last try_unlock (and the
-  // acq_rel switches in try_lock/try_unlock): the index we read is current and
-  // any notifier's use of the slot that stopped being current is finished.
+  // acq_rel switches in try_lock/try_unlock): any notifier's read of the slot
+  // that stopped being current happens before we write it. The index itself
+  // cannot move under us unless U and R are both set (only we set them),
+  // which step 1 below handles.
   std::uintptr_t bits = state_.load(std::memory_order_acquire);
   check(bits);
   const std::uintptr_t newest = (bits & S::kIndex) ^ ((bits & S::kUpdate) != 0 ? 1u : 0u);
   // Shared: only this thread (the consumer) ever writes a slot, so reading it
   // here cannot race; a notifier may be reading the same slot at once.
-  if (slots_[newest].with([&](const Waker& cached) { return cached.will_wake(waker); })) {
+  // An empty slot never counts as "the same": after clear() emptied the slots,
+  // only the release fetch_or(U|R) below publishes that write to notifiers.
+  if (slots_[newest].with(
+          [&](const Waker& cached) { return cached && cached.will_wake(waker); })) {
     // Ordering: acquire, pairs with the release RMWs of notify(): the
     // predicate re-check that follows sees what producers wrote before any
     // notification that this registration did not catch.
@@ -223,7 +245,9 @@ inline void DiatomicCore<Policy>::register_waker(const Waker& waker) {
   Waker copy(waker);  // may throw; nothing has changed yet
   if ((bits & (S::kUpdate | S::kRegistered)) == (S::kUpdate | S::kRegistered)) {
     // Ordering: acquire, pairs with the acq_rel switches of try_lock and
-    // try_unlock, so the index we read from the result is current.
+    // try_unlock: a switch made since our load is seen in the result, and the
+    // switching notifier's last read of slot[1-I] happens before our write.
+    // With R clear, no further switch can happen until we set R again.
     bits = state_.fetch_and(~(S::kRegistered | S::kNotify), std::memory_order_acquire);
     check(bits);
   }
