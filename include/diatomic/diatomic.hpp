@@ -3,8 +3,12 @@
 #pragma once
 
 #include <diatomic/atomic_waker.hpp>
+#include <diatomic/block_on.hpp>
+#include <diatomic/coro.hpp>
 #include <diatomic/diatomic_waker.hpp>
+#include <diatomic/executor.hpp>
 #include <diatomic/rc_waker.hpp>
 #include <diatomic/thread_waker.hpp>
 #include <diatomic/version.hpp>
+#include <diatomic/wait.hpp>
 #include <diatomic/waker.hpp>

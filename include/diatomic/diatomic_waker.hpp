@@ -4,18 +4,22 @@
 //
 // Contract (quote this):
 //   Memory. Everything a producer wrote before notify() is visible to the
-//   consumer's predicate check that follows the registration which that
-//   notification consumed: for each notify() and each register_waker(),
-//   either the consumer's re-check after registering sees the producer's
-//   writes, or the registered waker is called after them (or both).
+//   consumer's predicate check that follows the first registration ordered
+//   after that notify() on the state word: each notify() and each
+//   register_waker() is one RMW of one atomic word, so for each pair either
+//   the registration comes later and its re-check sees the producer's writes,
+//   or the notification comes later, finds the registration, and the
+//   registered waker is called after those writes (or both).
 //   No sticking. A notify() with nobody registered does nothing; the
 //   consumer's re-check after registering covers that race.
 //   At most once. A registration is consumed by the first notification that
 //   reaches it, and its waker is called at most once for it, except that a
 //   registration made while a notifier is calling the waker may get one more
 //   (spurious) call. Spurious calls are allowed; lost wake-ups never are.
-//   Concurrency. notify() from any number of threads at once; it never spins
-//   or blocks, and returns at once when another notifier holds the lock.
+//   Concurrency. notify() from any number of threads at once; it never blocks
+//   or waits for another thread (lock-free: its one CAS loop retries only when
+//   the word changed under it) and returns at once when another notifier
+//   holds the lock.
 //   register_waker, unregister, clear and waits: one thread at a time (the
 //   consumer). Debug builds (NDEBUG not defined) abort with a message when two
 //   threads are inside consumer-side calls at once; release builds do not check.
@@ -31,9 +35,11 @@
 #include <diatomic/detail/diatomic_core.hpp>
 #include <diatomic/detail/fatal.hpp>
 #include <diatomic/export.hpp>
+#include <diatomic/wait.hpp>
 #include <diatomic/waker.hpp>
 
 #include <memory>
+#include <stop_token>
 #include <utility>
 
 namespace diatomic {
@@ -63,6 +69,19 @@ class SinkOps {
 
   // A snapshot of the state word, for diagnostics.
   [[nodiscard]] DiatomicState state() const noexcept { return core().state(); }
+
+  // A wait for `pred` (diatomic/wait.hpp): run it with block_on(...) or
+  // co_await it. The primitive must outlive the wait; waits are consumer-side
+  // calls. With `token`, a stop request completes the wait as "stopped".
+  template <WaitPredicate Pred>
+  [[nodiscard]] Wait<CoreRegistrar<StdDiatomicCore>, Pred, false> wait_until(Pred pred) {
+    return {CoreRegistrar<StdDiatomicCore>(core()), std::move(pred)};
+  }
+  template <WaitPredicate Pred>
+  [[nodiscard]] Wait<CoreRegistrar<StdDiatomicCore>, Pred, true> wait_until(
+      Pred pred, std::stop_token token) {
+    return {CoreRegistrar<StdDiatomicCore>(core()), std::move(pred), std::move(token)};
+  }
 
  protected:
   SinkOps() = default;
@@ -128,8 +147,12 @@ class WakeSource;
 
 // The consumer end of a heap-allocated DiatomicWaker shared with any number of
 // WakeSources. Move-only: there is one consumer. Destroying the sink withdraws
-// its registration and drops its cached wakers (see clear()), so no source can
-// call a waker of a consumer that is gone.
+// its registration, so no notification that starts afterwards calls its
+// wakers, and drops its cached wakers (see clear()). A waker call already in
+// progress at that moment may still be running when the destructor returns;
+// its wakers then stay alive until the last WakeSource goes. Wakers that own
+// their target (RcWaker, this_thread::waker(), the coroutine awaiter's) make
+// that safe.
 class WakeSink : public detail::SinkOps<WakeSink> {
  public:
   // Allocates the shared state; throws std::bad_alloc if that fails.

@@ -1,0 +1,195 @@
+// co_await for wait objects: the awaiter that drives a wait (diatomic/wait.hpp)
+// from a C++20 coroutine of any promise type, with a coroutine waker whose
+// clone and drop are free, resumption on a chosen Executor, and cancellation
+// by std::stop_token. Users write `co_await sink.wait_until(pred)` or
+// `co_await sink.wait_until(pred).resume_on(ex)`; they never name Awaiter.
+//
+// Contract (quote this):
+//   Resumption. The coroutine is resumed only once the wait completed: the
+//   predicate held (or stop was requested, or the predicate threw). A wake
+//   whose poll finds the predicate still false re-registers and stays
+//   suspended: spurious wakes never resume it. If the wait completes during
+//   co_await itself (the first poll), the coroutine continues at once on its
+//   own thread; every later poll, and the resumption, run on the executor.
+//   Serial polls. Polls are consumer-side calls, so they run one at a time
+//   even on a multi-threaded executor: a wake or stop request that arrives
+//   while a poll is queued or running only asks that poll to run once more.
+//   Memory. As for the primitive: a producer's writes before notify() are
+//   visible to the poll that notification triggers, or to an earlier one.
+//   Lifetime. The sink must outlive the co_await. The awaiter lives in the
+//   coroutine frame; before resuming the coroutine it withdraws the
+//   registration, removes its stop callback (waiting for one that is running
+//   on another thread) and waits for a notifier that is inside its waker on
+//   another thread to return (a bounded wait: the waker only marks the wait
+//   and hands a job to the executor). Nothing touches the frame afterwards.
+//   Destroying a coroutine suspended in co_await is allowed while no poll is
+//   queued for it (it withdraws the registration); if a wake has already
+//   queued one, the process aborts with a message: stop the wait with its
+//   std::stop_token and let it resume instead.
+//   Cost. No allocation, and no RMW besides the primitive's own (1 per wake,
+//   on the awaiter's state word), for every wait once the waker is cached.
+#pragma once
+
+#include <diatomic/detail/fatal.hpp>
+#include <diatomic/detail/wake_scope.hpp>
+#include <diatomic/executor.hpp>
+#include <diatomic/waker.hpp>
+
+#include <atomic>
+#include <coroutine>
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <stop_token>
+#include <utility>
+
+namespace diatomic {
+
+// The awaiter of a wait object W, resumed through executor E. Not copyable
+// or movable: its address is its waker's data pointer.
+//
+// Poll state (one atomic word; S = a poll is queued or running, and only its
+// owner makes consumer-side calls; N = a wake or stop arrived since that poll
+// began, so it must poll again):
+//
+//   wake / stop callback (any thread):
+//   N S  ->  N S
+//   n 0      1 1    idle: this call owns S and hands a poll to the executor
+//   n 1      1 1    queued or running: that poll will see N and poll again
+//
+//   poll (owner of S), repeated while N is found set:
+//   n 1      0 1    start: forget the wakes that led here
+//   0 1      0 0    pending and no new wake: release S (the wait is registered)
+//   1 1      0 1    a wake arrived meanwhile: poll again
+//   n 1      n 1    complete: S is kept for good, so no later wake queues a poll
+template <class W, Executor E>
+class Awaiter : private detail::JobNode {
+ public:
+  using result_type = typename W::result_type;
+
+  Awaiter(W wait, E executor) noexcept(std::is_nothrow_move_constructible_v<W> &&
+                                       std::is_nothrow_move_constructible_v<E>)
+      : wait_(std::move(wait)), executor_(std::move(executor)) {
+    run = &Awaiter::run_job;
+  }
+  Awaiter(const Awaiter&) = delete;
+  Awaiter& operator=(const Awaiter&) = delete;
+
+  ~Awaiter() {
+    if (done_ || !handle_) return;
+    // The coroutine is destroyed while suspended here. Take S, if no poll holds it.
+    std::uint32_t expected = 0;
+    // Ordering: acquire, pairs with the release that gave S up in drive(): the
+    // last poll's consumer-side calls happen before ours.
+    if (!state_.compare_exchange_strong(expected, kScheduled, std::memory_order_acquire,
+                                        std::memory_order_relaxed)) {
+      detail::fatal(
+          "a coroutine was destroyed while suspended in co_await on a diatomic wait that a "
+          "wake had already queued for polling; request stop on the wait's std::stop_token "
+          "and let the coroutine resume before destroying it");
+    }
+    wait_.withdraw();
+    on_stop_.reset();
+    wait_.quiesce();
+  }
+
+  [[nodiscard]] bool await_ready() const noexcept { return false; }
+
+  // Runs the first poll here. Returns false (continue at once) if the wait
+  // completed; true (stay suspended) once it is registered.
+  [[nodiscard]] bool await_suspend(std::coroutine_handle<> handle) noexcept {
+    handle_ = handle;
+    if constexpr (W::kStoppable) on_stop_.emplace(wait_.stop_token(), OnStop{this});
+    return !drive();
+  }
+
+  // The predicate's value (or nothing); with a stop token, false / nullopt
+  // if stopped. Rethrows what the predicate threw.
+  result_type await_resume() {
+    if (error_) std::rethrow_exception(error_);
+    return W::into_result(std::move(*output_));
+  }
+
+ private:
+  static constexpr std::uint32_t kScheduled = 1u << 0;  // S
+  static constexpr std::uint32_t kNotified = 1u << 1;   // N
+
+  struct OnStop {
+    Awaiter* self;
+    void operator()() const noexcept { wake_fn(self); }
+  };
+
+  // Polls while it owns S. Returns true when the wait is complete and may be
+  // resumed; false once S was given up, after which *this must not be touched
+  // (a wake on another thread may already resume and destroy the coroutine).
+  bool drive() noexcept {
+    const Waker waker(this, &kVTable);
+    for (;;) {
+      // Ordering: acquire, pairs with the acq_rel fetch_or in wake_fn: the
+      // waker's thread handed us this poll, and the primitive orders the
+      // data; this only clears N before the predicate is read again.
+      state_.fetch_and(~kNotified, std::memory_order_acquire);
+      try {
+        if (auto out = wait_.poll(waker)) {
+          output_.emplace(std::move(*out));
+          break;
+        }
+      } catch (...) {
+        error_ = std::current_exception();
+        break;
+      }
+      std::uint32_t expected = kScheduled;
+      // Ordering: release, pairs with the acquire half of wake_fn's fetch_or
+      // (and ~Awaiter's CAS): this poll's consumer-side calls happen before
+      // the next poll, which may run on another thread.
+      if (state_.compare_exchange_strong(expected, 0, std::memory_order_release,
+                                         std::memory_order_relaxed)) {
+        return false;
+      }
+    }
+    on_stop_.reset();
+    wait_.quiesce();
+    done_ = true;
+    return true;
+  }
+
+  static void run_job(detail::JobNode* node) noexcept {
+    auto* self = static_cast<Awaiter*>(node);
+    if (self->drive()) self->handle_.resume();
+  }
+
+  static void wake_fn(void* data) noexcept {
+    auto* self = static_cast<Awaiter*>(data);
+    // The notifier calling us holds the primitive's lock: say so for the
+    // length of this call, in case the executor runs the poll right here.
+    const detail::WakeScope scope(self->wait_.primitive());
+    // Ordering: acq_rel. Acquire: pairs with the release in drive(), so the
+    // poll we may queue runs after the last one. Release: the poll we queue
+    // or ask for sees what this thread did before waking.
+    if ((self->state_.fetch_or(kScheduled | kNotified, std::memory_order_acq_rel) &
+         kScheduled) != 0) {
+      return;
+    }
+    // We own S: the awaiter lives until the job runs, but the job may run and
+    // destroy it before execute() returns, so execute on a copy.
+    const E executor = self->executor_;
+    executor.execute(Job(*self));
+  }
+
+  // Clone and drop are free: the awaiter outlives every call of its waker
+  // (see Lifetime in the header comment), so the waker needs no reference count.
+  static void* clone_fn(void* data) noexcept { return data; }
+  static void drop_fn(void*) noexcept {}
+  static constexpr WakerVTable kVTable{&clone_fn, &wake_fn, &wake_fn, &drop_fn};
+
+  W wait_;
+  E executor_;
+  std::coroutine_handle<> handle_;
+  std::optional<typename W::output_type> output_;
+  std::exception_ptr error_;
+  std::optional<std::stop_callback<OnStop>> on_stop_;
+  bool done_ = false;
+  std::atomic<std::uint32_t> state_{kScheduled};
+};
+
+}  // namespace diatomic

@@ -1,0 +1,45 @@
+// InlineExecutor's per-thread trampoline: the outermost execute() on a thread
+// runs its job, then every job queued by nested calls, in FIFO order, so the
+// stack depth stays constant however long a chain of wake-ups is.
+#include <diatomic/executor.hpp>
+
+namespace diatomic {
+namespace {
+
+// Only the owning thread touches it. Trivially destructible, so no TLS
+// destructor is registered; it is always empty when no execute() is running.
+struct Trampoline {
+  detail::JobNode* head = nullptr;
+  detail::JobNode* tail = nullptr;
+  bool draining = false;
+};
+
+thread_local Trampoline trampoline;
+
+detail::JobNode* pop(Trampoline& t) noexcept {
+  detail::JobNode* const node = t.head;
+  if (node != nullptr) {
+    t.head = node->next;
+    if (t.head == nullptr) t.tail = nullptr;
+  }
+  return node;
+}
+
+}  // namespace
+
+void InlineExecutor::execute(Job job) const noexcept {
+  Trampoline& t = trampoline;
+  if (t.draining) {
+    job.node_->next = nullptr;
+    (t.tail != nullptr ? t.tail->next : t.head) = job.node_;
+    t.tail = job.node_;
+    return;
+  }
+  t.draining = true;
+  // A job may resume a coroutine that destroys the job's node: never touch a
+  // node after running it (queued nodes are unlinked before they run).
+  for (detail::JobNode* node = job.node_; node != nullptr; node = pop(t)) node->run(node);
+  t.draining = false;
+}
+
+}  // namespace diatomic
