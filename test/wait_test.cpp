@@ -1,0 +1,349 @@
+// wait_until, block_on and co_await on one thread (or with helper threads
+// joined inside a predicate): completion rules, spurious wakes, exceptions,
+// cancellation, inline resumption depth, and allocation. Suite 'core'.
+#include <diatomic/diatomic.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <new>
+#include <optional>
+#include <stdexcept>
+#include <stop_token>
+#include <thread>
+
+#include "coro_task.hpp"
+#include "watchdog.hpp"
+
+namespace {
+// Counts every allocation of this test program, to show that waits make none.
+std::atomic<long> allocations{0};
+}  // namespace
+
+// g++ pairs the inlined malloc/free below with new/delete expressions and
+// warns; the replacement functions are the standard way to count.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+void* operator new(std::size_t size) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace diatomic::test {
+namespace {
+
+struct Boom : std::runtime_error {
+  Boom() : std::runtime_error("predicate threw on purpose") {}
+};
+
+// --- block_on -------------------------------------------------------------
+
+TEST(BlockOn, returns_at_once_when_the_predicate_holds) {
+  WakeSink sink;
+  int calls = 0;
+  block_on(sink.wait_until([&] { return ++calls > 0; }));
+  EXPECT_EQ(calls, 1);
+  EXPECT_FALSE(sink.state().registered());
+}
+
+TEST(BlockOn, yields_the_value_of_an_optional_predicate) {
+  WakeSink sink;
+  const std::uint64_t v = block_on(sink.wait_until([] { return std::optional<std::uint64_t>(42); }));
+  EXPECT_EQ(v, 42u);
+}
+
+TEST(BlockOn, completes_when_the_first_failing_check_publishes_and_notifies_from_another_thread) {
+  Watchdog watchdog("block_on with a predicate that publishes on its first failure");
+  WakeSink sink;
+  WakeSource source = sink.source();
+  std::atomic<bool> ready{false};
+  int calls = 0;
+  block_on(sink.wait_until([&] {
+    if (ready.load(std::memory_order_acquire)) return true;
+    if (++calls == 1) {
+      std::thread([&] {
+        ready.store(true, std::memory_order_release);
+        source.notify();
+      }).join();
+    }
+    return false;
+  }));
+  EXPECT_TRUE(ready.load());
+  EXPECT_EQ(calls, 1) << "the re-check after registering must see the value";
+  EXPECT_FALSE(sink.state().registered());
+}
+
+TEST(BlockOn, predicate_exception_propagates_and_leaves_the_sink_unregistered) {
+  WakeSink sink;
+  int calls = 0;
+  // Throws on the re-check, after the wait registered.
+  EXPECT_THROW(block_on(sink.wait_until([&]() -> bool {
+                 if (++calls == 2) throw Boom();
+                 return false;
+               })),
+               Boom);
+  EXPECT_EQ(calls, 2);
+  EXPECT_FALSE(sink.state().registered());
+}
+
+TEST(BlockOn, stop_requested_before_the_wait_completes_it_as_stopped) {
+  WakeSink sink;
+  std::stop_source stop;
+  stop.request_stop();
+  int calls = 0;
+  EXPECT_FALSE(block_on(sink.wait_until([&] { return ++calls > 0; }, stop.get_token())));
+  EXPECT_EQ(calls, 0) << "a stopped wait does not call the predicate";
+  const auto value = block_on(
+      sink.wait_until([] { return std::optional<int>(7); }, stop.get_token()));
+  EXPECT_FALSE(value.has_value());
+}
+
+TEST(BlockOn, stop_requested_from_another_thread_while_parked_withdraws_the_registration) {
+  Watchdog watchdog("block_on stopped while parked");
+  WakeSink sink;
+  std::stop_source stop;
+  std::atomic<int> calls{0};
+  std::thread stopper([&] {
+    // Request stop only once the wait has registered (its second check ran).
+    while (calls.load(std::memory_order_acquire) < 2) std::this_thread::yield();
+    stop.request_stop();
+  });
+  const bool held = block_on(sink.wait_until(
+      [&] {
+        calls.fetch_add(1, std::memory_order_acq_rel);
+        return false;
+      },
+      stop.get_token()));
+  stopper.join();
+  EXPECT_FALSE(held);
+  EXPECT_FALSE(sink.state().registered());
+  // A value published after the stop is seen by the next wait on the same sink.
+  std::atomic<bool> ready{true};
+  block_on(sink.wait_until([&] { return ready.load(std::memory_order_acquire); }));
+}
+
+TEST(BlockOn, works_on_an_atomic_waker) {
+  Watchdog watchdog("block_on on an AtomicWaker");
+  AtomicWaker waker;
+  std::atomic<int> value{0};
+  std::thread producer([&] {
+    value.store(5, std::memory_order_release);
+    waker.wake();
+  });
+  const int got = block_on(wait_until(waker, [&]() -> std::optional<int> {
+    const int v = value.load(std::memory_order_acquire);
+    if (v == 0) return std::nullopt;
+    return v;
+  }));
+  producer.join();
+  EXPECT_EQ(got, 5);
+}
+
+// --- co_await, resumed inline ----------------------------------------------
+
+TEST(CoAwait, continues_without_suspending_when_the_predicate_holds) {
+  WakeSink sink;
+  Task task = [](WakeSink& s) -> Task { co_await s.wait_until([] { return true; }); }(sink);
+  EXPECT_TRUE(task.finished());
+  EXPECT_FALSE(sink.state().registered());
+}
+
+TEST(CoAwait, spurious_notification_never_resumes_the_coroutine) {
+  WakeSink sink;
+  WakeSource source = sink.source();
+  bool ready = false;
+  int calls = 0;
+  Task task = [](WakeSink& s, bool& r, int& c) -> Task {
+    co_await s.wait_until([&] {
+      ++c;
+      return r;
+    });
+  }(sink, ready, calls);
+  EXPECT_FALSE(task.finished());
+  EXPECT_EQ(calls, 2);
+  EXPECT_TRUE(sink.state().registered());
+
+  source.notify();  // predicate still false
+  EXPECT_EQ(calls, 4) << "the wake re-polled (check, register, re-check)";
+  EXPECT_FALSE(task.finished()) << "a spurious wake resumed the coroutine";
+  EXPECT_TRUE(sink.state().registered());
+
+  ready = true;
+  source.notify();
+  EXPECT_TRUE(task.finished());
+  EXPECT_FALSE(sink.state().registered());
+}
+
+TEST(CoAwait, yields_the_value_and_rethrows_the_predicate_exception) {
+  WakeSink sink;
+  WakeSource source = sink.source();
+  std::optional<int> slot;
+  bool fail = false;
+  int got = 0;
+  bool caught = false;
+  Task task = [](WakeSink& s, std::optional<int>& sl, bool& f, int& g, bool& c) -> Task {
+    g = co_await s.wait_until([&] { return std::exchange(sl, std::nullopt); });
+    try {
+      co_await s.wait_until([&]() -> bool {
+        if (f) throw Boom();
+        return false;
+      });
+    } catch (const Boom&) {
+      c = true;
+    }
+  }(sink, slot, fail, got, caught);
+  slot = 9;
+  source.notify();
+  EXPECT_EQ(got, 9);
+  EXPECT_FALSE(task.finished());
+  fail = true;
+  source.notify();
+  EXPECT_TRUE(task.finished());
+  EXPECT_TRUE(caught);
+  EXPECT_FALSE(sink.state().registered());
+}
+
+TEST(CoAwait, completes_when_the_first_failing_check_publishes_and_notifies_from_another_thread) {
+  Watchdog watchdog("co_await with a predicate that publishes on its first failure");
+  WakeSink sink;
+  WakeSource source = sink.source();
+  std::atomic<bool> ready{false};
+  Task task = [](WakeSink& s, WakeSource& src, std::atomic<bool>& r) -> Task {
+    int calls = 0;
+    co_await s.wait_until([&] {
+      if (r.load(std::memory_order_acquire)) return true;
+      if (++calls == 1) {
+        std::thread([&] {
+          r.store(true, std::memory_order_release);
+          src.notify();
+        }).join();
+      }
+      return false;
+    });
+  }(sink, source, ready);
+  EXPECT_TRUE(task.finished());
+}
+
+// Two coroutines hand a token back and forth through two sinks, each resumed
+// inline by the other's notify(): 1,000,000 hops in one call of notify(). An
+// unguarded inline resumption would nest one stack frame chain per hop.
+TEST(CoAwait, inline_resumption_chain_of_a_million_hops_does_not_grow_the_stack) {
+  constexpr int kHops = 1'000'000;
+  WakeSink sinks[2];
+  WakeSource sources[2] = {sinks[0].source(), sinks[1].source()};
+  int turn = -1;  // whose turn: 0 or 1
+  int hops = 0;
+  auto player = [](int me, WakeSink& mine, WakeSource& other, int& t, int& h) -> Task {
+    for (;;) {
+      co_await mine.wait_until([&] { return t == me; });
+      if (h == kHops) co_return;
+      ++h;
+      t = 1 - me;
+      other.notify();
+    }
+  };
+  Task a = player(0, sinks[0], sources[1], turn, hops);
+  Task b = player(1, sinks[1], sources[0], turn, hops);
+  turn = 0;
+  sources[0].notify();
+  EXPECT_EQ(hops, kHops);
+  EXPECT_TRUE(a.finished() || b.finished());
+}
+
+TEST(CoAwait, stop_before_the_wait_resumes_as_stopped_without_calling_the_predicate) {
+  WakeSink sink;
+  std::stop_source stop;
+  stop.request_stop();
+  bool held = true;
+  Task task = [](WakeSink& s, std::stop_token t, bool& h) -> Task {
+    h = co_await s.wait_until([] { return true; }, t);
+  }(sink, stop.get_token(), held);
+  EXPECT_TRUE(task.finished());
+  EXPECT_FALSE(held);
+}
+
+TEST(CoAwait, stop_during_the_wait_withdraws_then_the_frame_can_go_before_a_notify) {
+  WakeSink sink;
+  WakeSource source = sink.source();
+  std::stop_source stop;
+  std::optional<int> slot;
+  std::optional<int> got{-1};
+  Task task = [](WakeSink& s, std::stop_token t, std::optional<int>& sl,
+                 std::optional<int>& g) -> Task {
+    g = co_await s.wait_until([&] { return std::exchange(sl, std::nullopt); }, t);
+  }(sink, stop.get_token(), slot, got);
+  EXPECT_TRUE(sink.state().registered());
+  stop.request_stop();
+  EXPECT_TRUE(task.finished());
+  EXPECT_FALSE(got.has_value());
+  EXPECT_FALSE(sink.state().registered());
+  task.destroy();
+  // Published during the cancel window: nobody is registered, the value stays.
+  slot = 3;
+  source.notify();
+  // The same sink, at once: the next wait sees the value.
+  Task next = [](WakeSink& s, std::optional<int>& sl, std::optional<int>& g) -> Task {
+    g = co_await s.wait_until([&] { return std::exchange(sl, std::nullopt); });
+  }(sink, slot, got);
+  EXPECT_TRUE(next.finished());
+  EXPECT_EQ(got, 3);
+}
+
+TEST(CoAwait, stop_after_the_notify_changes_nothing) {
+  WakeSink sink;
+  WakeSource source = sink.source();
+  std::stop_source stop;
+  bool ready = false;
+  bool held = false;
+  Task task = [](WakeSink& s, std::stop_token t, bool& r, bool& h) -> Task {
+    h = co_await s.wait_until([&] { return r; }, t);
+  }(sink, stop.get_token(), ready, held);
+  ready = true;
+  source.notify();
+  EXPECT_TRUE(task.finished());
+  EXPECT_TRUE(held);
+  stop.request_stop();
+  EXPECT_TRUE(held);
+}
+
+TEST(CoAwait, destroying_a_suspended_coroutine_withdraws_its_registration) {
+  WakeSink sink;
+  WakeSource source = sink.source();
+  Task task = [](WakeSink& s) -> Task { co_await s.wait_until([] { return false; }); }(sink);
+  EXPECT_TRUE(sink.state().registered());
+  task.destroy();
+  EXPECT_FALSE(sink.state().registered());
+  source.notify();  // must not reach the destroyed frame (AddressSanitizer would say)
+}
+
+TEST(CoAwait, waits_allocate_nothing_once_the_waker_is_cached) {
+  WakeSink sink;
+  WakeSource source = sink.source();
+  int turn = 0;
+  int rounds = 0;
+  Task task = [](WakeSink& s, int& t, int& r) -> Task {
+    for (;;) {
+      co_await s.wait_until([&] { return t != 0; });
+      t = 0;
+      ++r;
+    }
+  }(sink, turn, rounds);
+  turn = 1;
+  source.notify();  // the first wait completes; the next one is suspended
+  const long before = allocations.load();
+  for (int i = 0; i < 1000; ++i) {
+    turn = 1;
+    source.notify();
+  }
+  EXPECT_EQ(allocations.load() - before, 0);
+  EXPECT_EQ(rounds, 1001);
+}
+
+}  // namespace
+}  // namespace diatomic::test
