@@ -16,7 +16,8 @@ namespace diatomic::this_thread {
 ///
 /// Calls made from one thread return wakers that will_wake each other.
 /// Throws std::bad_alloc if the thread's parker cannot be allocated (first
-/// call on a thread only).
+/// call on a thread only). Not for use from thread_local destructors: the
+/// thread's own reference to its parker may already be gone by then.
 [[nodiscard]] DIATOMIC_EXPORT Waker waker();
 
 /// Blocks the calling thread until its parker holds a token, then consumes it.
