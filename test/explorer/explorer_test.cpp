@@ -1,0 +1,110 @@
+// The interleaving explorer's runs: every scenario of DiatomicWaker and
+// AtomicWaker explored up to its preemption bound over the library's own
+// state machines, and each seeded bug caught with the schedule that shows it.
+// Each run prints how many schedules it explored and whether the search was
+// exhausted.
+#include "scenarios.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+
+namespace diatomic::explorer {
+namespace {
+
+constexpr Action T = Action::kToken;
+constexpr Action S = Action::kSpurious;
+
+void summarize(const Result& result, const Scenario& scenario) {
+  const char* outcome = result.failure ? "stopped at the first failing schedule"
+                        : result.exhausted ? "bound exhausted"
+                                           : "NOT exhausted (schedule cap reached)";
+  std::printf("[explorer] %s: %ld schedules, preemption bound %d, %s\n",
+              ::testing::UnitTest::GetInstance()->current_test_info()->name(), result.schedules,
+              scenario.preemption_bound, outcome);
+}
+
+// The algorithm is correct in every schedule, and the search ran to the end.
+void expect_correct(Result (*explore)(const Scenario&), const Scenario& scenario) {
+  const Result result = explore(scenario);
+  summarize(result, scenario);
+  EXPECT_FALSE(result.failure.has_value()) << *result.failure;
+  EXPECT_TRUE(result.exhausted) << "the search stopped before the bound was exhausted";
+}
+
+// A seeded bug: some schedule shows it, and that schedule is printed.
+void expect_caught(Result (*explore)(const Scenario&), const Scenario& scenario) {
+  const Result result = explore(scenario);
+  summarize(result, scenario);
+  ASSERT_TRUE(result.failure.has_value())
+      << "the seeded bug went unnoticed in " << result.schedules << " schedules";
+  std::printf("[explorer] caught: %s\n", result.failure->c_str());
+}
+
+const Scenario kTwoProducers{.producers = {{T}, {T}}, .preemption_bound = 3};
+const Scenario kSpuriousNotify{.producers = {{T}, {S, T}}, .preemption_bound = 2};
+const Scenario kNewWakerEveryPoll{.producers = {{T}, {T}}, .wakers = 3, .preemption_bound = 3};
+const Scenario kThreeProducers{.producers = {{T}, {T}, {T}}, .preemption_bound = 1};
+const Scenario kSlotReuse{.producers = {{T, T}, {T}}, .wakers = 3, .preemption_bound = 2};
+
+Scenario with_bug(Scenario scenario, Mutation mutation) {
+  scenario.mutation = mutation;
+  return scenario;
+}
+Scenario with_recheck_before_register(Scenario scenario) {
+  scenario.protocol = Protocol::kRecheckThenRegister;
+  return scenario;
+}
+
+TEST(DiatomicExplorer, two_producers_one_token_each_never_lose_a_wakeup) {
+  expect_correct(explore_diatomic, kTwoProducers);
+}
+TEST(DiatomicExplorer, two_tokens_and_a_spurious_notify_never_lose_a_wakeup) {
+  expect_correct(explore_diatomic, kSpuriousNotify);
+}
+TEST(DiatomicExplorer, consumer_changing_its_waker_every_poll_is_always_woken) {
+  expect_correct(explore_diatomic, kNewWakerEveryPoll);
+}
+TEST(DiatomicExplorer, three_producers_never_lose_a_wakeup) {
+  expect_correct(explore_diatomic, kThreeProducers);
+}
+TEST(DiatomicExplorer, slot_reuse_with_three_wakers_and_three_notifies_is_race_free) {
+  expect_correct(explore_diatomic, kSlotReuse);
+}
+
+TEST(AtomicWakerExplorer, two_producers_one_token_each_never_lose_a_wakeup) {
+  expect_correct(explore_atomic_waker, kTwoProducers);
+}
+TEST(AtomicWakerExplorer, two_tokens_and_a_spurious_notify_never_lose_a_wakeup) {
+  expect_correct(explore_atomic_waker, kSpuriousNotify);
+}
+TEST(AtomicWakerExplorer, consumer_changing_its_waker_every_poll_is_always_woken) {
+  expect_correct(explore_atomic_waker, kNewWakerEveryPoll);
+}
+TEST(AtomicWakerExplorer, three_producers_never_lose_a_wakeup) {
+  expect_correct(explore_atomic_waker, kThreeProducers);
+}
+TEST(AtomicWakerExplorer, slot_reuse_with_three_wakers_and_three_notifies_is_race_free) {
+  expect_correct(explore_atomic_waker, kSlotReuse);
+}
+
+TEST(SeededBugs, diatomic_recheck_before_register_is_caught) {
+  expect_caught(explore_diatomic, with_recheck_before_register(kTwoProducers));
+}
+TEST(SeededBugs, diatomic_skipping_the_n_bit_is_caught) {
+  expect_caught(explore_diatomic, with_bug(kTwoProducers, &bugs::skip_notify_bit));
+}
+TEST(SeededBugs, diatomic_switch_without_flipping_the_index_is_caught) {
+  expect_caught(explore_diatomic,
+                with_bug(kNewWakerEveryPoll, &bugs::switch_without_flipping_index));
+}
+TEST(SeededBugs, atomic_waker_recheck_before_register_is_caught) {
+  expect_caught(explore_atomic_waker, with_recheck_before_register(kTwoProducers));
+}
+TEST(SeededBugs, atomic_waker_take_without_the_waking_bit_is_caught) {
+  expect_caught(explore_atomic_waker, with_bug(kTwoProducers, &bugs::take_without_waking_bit));
+}
+
+}  // namespace
+}  // namespace diatomic::explorer

@@ -1,0 +1,29 @@
+// The explorer policy's configuration and trace helpers.
+#include "policy.hpp"
+
+namespace diatomic::explorer {
+
+PolicyConfig& policy_config() noexcept {
+  static PolicyConfig config;
+  return config;
+}
+
+const char* order_name(std::memory_order order) noexcept {
+  switch (order) {
+    case std::memory_order_relaxed:
+      return "relaxed";
+    case std::memory_order_consume:
+      return "consume";
+    case std::memory_order_acquire:
+      return "acquire";
+    case std::memory_order_release:
+      return "release";
+    case std::memory_order_acq_rel:
+      return "acq_rel";
+    case std::memory_order_seq_cst:
+      return "seq_cst";
+  }
+  return "?";
+}
+
+}  // namespace diatomic::explorer

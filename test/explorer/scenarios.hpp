@@ -1,0 +1,58 @@
+// The explorer's scenarios: one consumer and a few producers around one
+// primitive (DiatomicWaker's or AtomicWaker's core, instantiated with the
+// explorer policy), the wakers they use, and the seeded bugs that the
+// explorer must catch. Tests only.
+#pragma once
+
+#include "policy.hpp"
+#include "scheduler.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace diatomic::explorer {
+
+// What a producer does, in order.
+enum class Action {
+  kToken,     // hands the consumer one token, then notifies
+  kSpurious,  // notifies without a token
+};
+
+// The order of the consumer's poll.
+enum class Protocol {
+  kRegisterThenRecheck,  // the protocol of DESIGN.md 2.2: register, then re-check
+  kRecheckThenRegister,  // seeded bug: re-check, then register, then wait
+};
+
+struct Scenario {
+  std::vector<std::vector<Action>> producers;
+  // Distinct wakers the consumer cycles through, a new one on every poll
+  // (1: the same waker every time).
+  int wakers = 1;
+  int preemption_bound = 2;
+  Protocol protocol = Protocol::kRegisterThenRecheck;
+  Mutation mutation = nullptr;  // a seeded bug in the state word's RMWs
+};
+
+// Explores every schedule of the scenario, up to its preemption bound, over
+// detail::DiatomicCore<Policy> or detail::AtomicWakerCore<Policy>. A schedule
+// fails if the consumer is left waiting while it lacks a token (lost
+// wake-up), if a waker slot is read while written or written while read, if a
+// waker is called or dropped after its last reference was released, or if a
+// waker reference is still alive once the primitive is destroyed.
+[[nodiscard]] Result explore_diatomic(const Scenario& scenario);
+[[nodiscard]] Result explore_atomic_waker(const Scenario& scenario);
+
+// Seeded bugs, injected through the seam as a rewrite of the value written.
+namespace bugs {
+// DiatomicWaker: a notifier that finds the lock taken never sets N.
+std::uintptr_t skip_notify_bit(std::uintptr_t old, std::uintptr_t desired);
+// DiatomicWaker: switching to the newer slot clears U but leaves I unflipped
+// in the state word; the lock holder calls the new slot while the word calls
+// it 1-I, free for the consumer to overwrite.
+std::uintptr_t switch_without_flipping_index(std::uintptr_t old, std::uintptr_t desired);
+// AtomicWaker: take() never sets WAKING, so it does not exclude a registrant.
+std::uintptr_t take_without_waking_bit(std::uintptr_t old, std::uintptr_t desired);
+}  // namespace bugs
+
+}  // namespace diatomic::explorer

@@ -1,0 +1,236 @@
+// The explorer's scheduler: the baton, the depth-first search over choice
+// points, and the trace printed with a failing schedule.
+#include "scheduler.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+#include <utility>
+
+namespace diatomic::explorer {
+namespace {
+
+Scheduler* g_active = nullptr;
+thread_local int t_self = -1;
+
+// The explorer itself is broken (not the code under test): say so and stop.
+[[noreturn]] void explorer_bug(const std::string& what) {
+  std::fprintf(stderr, "explorer: %s\n", what.c_str());
+  std::fflush(stderr);
+  std::abort();
+}
+
+}  // namespace
+
+Scheduler* Scheduler::active() noexcept {
+  return g_active;
+}
+
+bool Scheduler::on_scenario_thread() noexcept {
+  return g_active != nullptr && t_self >= 0;
+}
+
+int Scheduler::self() noexcept {
+  return t_self;
+}
+
+const std::string& Scheduler::thread_name(int thread) const {
+  return names_.at(static_cast<std::size_t>(thread));
+}
+
+std::string Scheduler::name_object(const char* kind) {
+  auto it = std::find_if(object_counts_.begin(), object_counts_.end(),
+                         [&](const auto& entry) { return entry.first == kind; });
+  if (it == object_counts_.end()) it = object_counts_.insert(it, {kind, 0});
+  return fmt::format("{}{}", kind, it->second++);
+}
+
+Result Scheduler::explore(const std::function<std::unique_ptr<Execution>()>& make) {
+  if (g_active != nullptr) explorer_bug("explorations cannot nest");
+  g_active = this;
+  stack_.clear();
+  Result result;
+  for (;;) {
+    depth_ = 0;
+    preemptions_ = 0;
+    steps_ = 0;
+    aborting_ = false;
+    failure_.reset();
+    trace_.clear();
+    object_counts_.clear();
+    {
+      std::unique_ptr<Execution> execution = make();
+      run_one(*execution);
+      if (!failure_) {
+        if (std::optional<std::string> bad = execution->check()) failure_ = std::move(*bad);
+      }
+    }
+    ++result.schedules;
+    if (failure_) {
+      result.failure = fmt::format("{}\nfailing schedule #{} ({} preemptions):\n{}", *failure_,
+                                   result.schedules, preemptions_, format_trace());
+      break;
+    }
+    if (!advance()) {
+      result.exhausted = true;
+      break;
+    }
+    if (result.schedules >= options_.max_schedules) break;
+  }
+  g_active = nullptr;
+  return result;
+}
+
+// Backtracks to the deepest choice point with an option not yet tried.
+bool Scheduler::advance() {
+  while (!stack_.empty() && stack_.back().next + 1 >= stack_.back().options.size()) {
+    stack_.pop_back();
+  }
+  if (stack_.empty()) return false;
+  ++stack_.back().next;
+  return true;
+}
+
+void Scheduler::run_one(Execution& execution) {
+  std::vector<Execution::Thread> threads = execution.threads();
+  names_.clear();
+  for (const auto& thread : threads) names_.push_back(thread.name);
+  status_.assign(threads.size(), Status::kRunnable);
+
+  std::vector<std::thread> workers;
+  workers.reserve(threads.size());
+  for (std::size_t i = 0; i < threads.size(); ++i) {
+    workers.emplace_back([this, i, &threads] { thread_main(static_cast<int>(i), threads[i].body); });
+  }
+  {
+    std::unique_lock lock(mutex_);
+    const int first = choose(kMain, Leave::kBlockOrEnd);
+    switch_to(kMain, first, lock);
+    // Back on the main thread: every thread ended, or the rest are blocked.
+    std::vector<int> blocked;
+    for (std::size_t i = 0; i < status_.size(); ++i) {
+      if (status_[i] == Status::kBlocked) blocked.push_back(static_cast<int>(i));
+    }
+    if (!blocked.empty()) {
+      std::string who;
+      for (int id : blocked) who += (who.empty() ? "" : ", ") + names_[static_cast<std::size_t>(id)];
+      fail(fmt::format("lost wake-up: {} blocked forever, every other thread has ended", who));
+      aborting_ = true;
+      for (int id : blocked) switch_to(kMain, id, lock);
+    }
+  }
+  for (auto& worker : workers) worker.join();
+}
+
+void Scheduler::thread_main(int id, const std::function<void()>& body) {
+  {
+    std::unique_lock lock(mutex_);
+    turn_.wait(lock, [&] { return running_ == id; });
+  }
+  t_self = id;
+  try {
+    body();
+  } catch (const ScheduleAborted&) {
+    // Unwound on purpose: the schedule has already failed.
+  }
+  t_self = -1;
+  std::unique_lock lock(mutex_);
+  status_[static_cast<std::size_t>(id)] = Status::kDone;
+  const int next = aborting_ ? -1 : choose(id, Leave::kBlockOrEnd);
+  running_ = next < 0 ? kMain : next;
+  turn_.notify_all();
+}
+
+int Scheduler::choose(int current, Leave how) {
+  std::vector<int> options;
+  const bool can_continue = how == Leave::kContinue;
+  if (can_continue) options.push_back(current);
+  const bool preemption_left = !can_continue || preemptions_ < options_.preemption_bound;
+  for (std::size_t i = 0; i < status_.size(); ++i) {
+    if (static_cast<int>(i) == current || status_[i] != Status::kRunnable) continue;
+    if (!preemption_left) break;
+    options.push_back(static_cast<int>(i));
+  }
+  if (how == Leave::kYield && options.empty()) options.push_back(current);
+  if (options.empty()) return -1;
+  int chosen = options.front();
+  if (options.size() > 1) {
+    if (depth_ < stack_.size()) {
+      const Choice& replay = stack_[depth_];
+      if (replay.options != options) {
+        explorer_bug(fmt::format("the scenario is not deterministic: choice point {} differs "
+                                 "on replay\n{}",
+                                 depth_, format_trace()));
+      }
+      chosen = replay.options[replay.next];
+    } else {
+      stack_.push_back(Choice{options, 0});
+    }
+    ++depth_;
+  }
+  if (can_continue && chosen != current) ++preemptions_;
+  return chosen;
+}
+
+void Scheduler::switch_to(int current, int next, std::unique_lock<std::mutex>& lock) {
+  running_ = next < 0 ? kMain : next;
+  turn_.notify_all();
+  turn_.wait(lock, [&] { return running_ == current; });
+}
+
+void Scheduler::point() {
+  if (!on_scenario_thread() || aborting_) return;
+  if (++steps_ > options_.max_steps) {
+    explorer_bug(fmt::format("a schedule ran {} steps: the scenario livelocks\n{}",
+                             options_.max_steps, format_trace()));
+  }
+  std::unique_lock lock(mutex_);
+  const int next = choose(t_self, Leave::kContinue);
+  if (next != t_self) switch_to(t_self, next, lock);
+}
+
+void Scheduler::yield() {
+  if (!on_scenario_thread()) return;
+  std::unique_lock lock(mutex_);
+  const int next = choose(t_self, Leave::kYield);
+  if (next != t_self) switch_to(t_self, next, lock);
+}
+
+void Scheduler::block() {
+  if (!on_scenario_thread()) explorer_bug("block() outside a scenario thread");
+  std::unique_lock lock(mutex_);
+  status_[static_cast<std::size_t>(t_self)] = Status::kBlocked;
+  switch_to(t_self, choose(t_self, Leave::kBlockOrEnd), lock);
+  if (aborting_) throw ScheduleAborted{};
+}
+
+void Scheduler::unblock(int thread) noexcept {
+  auto& status = status_[static_cast<std::size_t>(thread)];
+  if (status == Status::kBlocked) status = Status::kRunnable;
+}
+
+void Scheduler::record(const char* op, std::string object, std::string detail) {
+  if (!on_scenario_thread()) return;
+  trace_.push_back(Step{t_self, op, std::move(object), std::move(detail)});
+}
+
+void Scheduler::fail(std::string what) {
+  if (failure_) return;
+  failure_ = fmt::format("{} (after step {})", what, trace_.size());
+}
+
+std::string Scheduler::format_trace() const {
+  std::string out;
+  for (std::size_t i = 0; i < trace_.size(); ++i) {
+    const Step& step = trace_[i];
+    out += fmt::format("  {:>3}  {:<10} {:<14} {:<7} {}\n", i + 1,
+                       names_[static_cast<std::size_t>(step.thread)], step.op, step.object,
+                       step.detail);
+  }
+  return out;
+}
+
+}  // namespace diatomic::explorer

@@ -1,0 +1,147 @@
+// The interleaving explorer's scheduler: runs the threads of a scenario one at
+// a time and explores, depth-first, every schedule up to a preemption bound
+// (CHESS's iterative context bounding, as folly's DeterministicSchedule and
+// Rust's loom do), replaying each schedule from the start. Tests only.
+//
+// A scenario thread is a real std::thread, but only the one holding the baton
+// runs; it hands the baton on at each scheduling point (every operation of the
+// deterministic policy, policy.hpp). Switching away from a thread that could
+// go on costs one preemption; switching when it blocks, yields or ends is free.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace diatomic::explorer {
+
+// Thrown inside a blocked thread to unwind it once its schedule has failed
+// (every other thread ended or blocked: a lost wake-up).
+struct ScheduleAborted {};
+
+// One schedule's worth of a scenario: fresh objects, the threads' bodies, and
+// the checks made once every thread has ended.
+class Execution {
+ public:
+  Execution() = default;
+  Execution(const Execution&) = delete;
+  Execution& operator=(const Execution&) = delete;
+  virtual ~Execution() = default;
+
+  struct Thread {
+    std::string name;
+    std::function<void()> body;
+  };
+  // Called once, before any thread starts.
+  [[nodiscard]] virtual std::vector<Thread> threads() = 0;
+  // Called on the main thread after every thread ended normally; returns a
+  // description of what is wrong, if anything.
+  [[nodiscard]] virtual std::optional<std::string> check() = 0;
+};
+
+struct Options {
+  int preemption_bound = 2;
+  long max_schedules = 2'000'000;  // a safety cap; reaching it means "not exhausted"
+  long max_steps = 20'000;         // per schedule; beyond it the scenario livelocks
+};
+
+struct Result {
+  long schedules = 0;
+  // Every schedule within the preemption bound was run (the search was not
+  // cut short by max_schedules or by a failure).
+  bool exhausted = false;
+  // The first failure found, with the schedule that shows it.
+  std::optional<std::string> failure;
+};
+
+// What each step of the trace recorded: who did what to which object.
+struct Step {
+  int thread = 0;
+  const char* op = "";
+  std::string object;
+  std::string detail;
+};
+
+class Scheduler {
+ public:
+  explicit Scheduler(Options options) : options_(options) {}
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Runs every schedule of the scenario made by `make` (one Execution per
+  // schedule) until the search is exhausted or a schedule fails.
+  [[nodiscard]] Result explore(const std::function<std::unique_ptr<Execution>()>& make);
+
+  // The scheduler running on this thread, or null outside an exploration.
+  [[nodiscard]] static Scheduler* active() noexcept;
+  // True on a scenario thread of the active schedule (not on the main thread,
+  // which builds and checks the objects outside any schedule).
+  [[nodiscard]] static bool on_scenario_thread() noexcept;
+
+  // A scheduling point: the calling thread may be preempted here.
+  void point();
+  // Appends a step to the trace of this schedule.
+  void record(const char* op, std::string object, std::string detail);
+  // Reports a failure of this schedule (the first one wins); the schedule
+  // runs on, and the search stops after it.
+  void fail(std::string what);
+
+  // The calling thread lets the others run first (a free switch): used when
+  // it found its wake-up token already there, so that a consumer that polls
+  // again and again cannot starve everybody under a preemption bound.
+  void yield();
+  // The calling thread cannot run until unblock(its id); throws
+  // ScheduleAborted if the schedule fails while it waits.
+  void block();
+  // Makes a blocked thread runnable again (it runs when scheduled).
+  void unblock(int thread) noexcept;
+  // The calling scenario thread's id.
+  [[nodiscard]] static int self() noexcept;
+
+  // The name a scenario gave to thread `thread`.
+  [[nodiscard]] const std::string& thread_name(int thread) const;
+
+  // A name for the next object of a kind in this schedule ("slot0", ...).
+  [[nodiscard]] std::string name_object(const char* kind);
+
+ private:
+  enum class Status { kRunnable, kBlocked, kDone };
+  enum class Leave { kContinue, kYield, kBlockOrEnd };
+  struct Choice {
+    std::vector<int> options;  // first = the default (no preemption if possible)
+    std::size_t next = 0;
+  };
+  static constexpr int kMain = -1;
+
+  void run_one(Execution& execution);
+  void thread_main(int id, const std::function<void()>& body);
+  // Picks who runs after `current` leaves in the given way; -1 if nobody can.
+  int choose(int current, Leave how);
+  // Hands the baton from `current` to `next` and waits for it to come back.
+  void switch_to(int current, int next, std::unique_lock<std::mutex>& lock);
+  [[nodiscard]] std::string format_trace() const;
+  bool advance();
+
+  Options options_;
+  std::vector<Choice> stack_;  // the choices of the current schedule, in order
+  std::size_t depth_ = 0;      // choice points met so far in this schedule
+  int preemptions_ = 0;
+  long steps_ = 0;
+  bool aborting_ = false;
+  std::optional<std::string> failure_;
+  std::vector<Step> trace_;
+  std::vector<std::string> names_;
+  std::vector<Status> status_;
+  std::vector<std::pair<std::string, int>> object_counts_;
+
+  std::mutex mutex_;
+  std::condition_variable turn_;
+  int running_ = kMain;  // who holds the baton
+};
+
+}  // namespace diatomic::explorer
