@@ -8,6 +8,7 @@
 #include <diatomic/diatomic_waker.hpp>
 #include <diatomic/executor.hpp>
 #include <diatomic/rc_waker.hpp>
+#include <diatomic/run_loop.hpp>
 #include <diatomic/thread_waker.hpp>
 #include <diatomic/version.hpp>
 #include <diatomic/wait.hpp>
