@@ -1,0 +1,262 @@
+// block_on and co_await across real threads: ping-pong of 1,000,000 round
+// trips, resumption on a RunLoop's own thread, polls that never overlap on a
+// multi-threaded executor, and stop requests racing notifications. Threads
+// record into atomics; the main thread asserts. A lost wake-up is a watchdog
+// abort naming the test. Suite 'concurrency' (also run under ThreadSanitizer).
+#include <diatomic/diatomic.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <stop_token>
+#include <thread>
+
+#include "coro_task.hpp"
+#include "watchdog.hpp"
+
+namespace diatomic::test {
+namespace {
+
+constexpr std::uint64_t kRoundTrips = 1'000'000;
+
+// A capacity-1 slot of non-zero values with its sink: the unit of every test.
+struct Mailbox {
+  std::atomic<std::uint64_t> slot{0};
+  WakeSink sink;
+  WakeSource source = sink.source();
+
+  void put(std::uint64_t v) {
+    // Ordering: release, pairs with the acquire exchange in take().
+    slot.store(v, std::memory_order_release);
+    source.notify();
+  }
+  std::optional<std::uint64_t> take() {
+    // Ordering: acquire, pairs with the release store in put().
+    const std::uint64_t v = slot.exchange(0, std::memory_order_acquire);
+    if (v == 0) return std::nullopt;
+    return v;
+  }
+  auto wait() {
+    return sink.wait_until([this] { return take(); });
+  }
+};
+
+// Runs a RunLoop on its own thread for the length of a scope.
+class LoopThread {
+ public:
+  LoopThread() : thread_([this] { loop_.run(); }) {}
+  LoopThread(const LoopThread&) = delete;
+  LoopThread& operator=(const LoopThread&) = delete;
+  ~LoopThread() { join(); }
+  void join() {
+    if (!thread_.joinable()) return;
+    loop_.stop();
+    thread_.join();
+  }
+  [[nodiscard]] RunLoopExecutor executor() noexcept { return loop_.executor(); }
+  [[nodiscard]] std::thread::id id() const noexcept { return thread_.get_id(); }
+
+ private:
+  RunLoop loop_;
+  std::thread thread_;
+};
+
+TEST(BlockOnThreads, ping_pong_of_a_million_round_trips_receives_every_value_in_order) {
+  Watchdog watchdog("block_on ping-pong");
+  Mailbox ping;
+  Mailbox pong;
+  std::atomic<std::uint64_t> out_of_order{0};
+  std::thread echo([&] {
+    for (std::uint64_t i = 1; i <= kRoundTrips; ++i) {
+      const std::uint64_t v = block_on(ping.wait());
+      if (v != i) out_of_order.fetch_add(1, std::memory_order_relaxed);
+      pong.put(v);
+    }
+  });
+  std::uint64_t wrong = 0;
+  for (std::uint64_t i = 1; i <= kRoundTrips; ++i) {
+    ping.put(i);
+    if (block_on(pong.wait()) != i) ++wrong;
+  }
+  echo.join();
+  EXPECT_EQ(out_of_order.load(), 0u);
+  EXPECT_EQ(wrong, 0u);
+}
+
+TEST(CoAwaitThreads, ping_pong_of_a_million_round_trips_with_a_coroutine_on_a_run_loop) {
+  Watchdog watchdog("co_await ping-pong on a RunLoop");
+  Mailbox ping;
+  Mailbox pong;
+  std::atomic<std::uint64_t> out_of_order{0};
+  std::atomic<std::uint64_t> wrong_thread{0};
+  LoopThread loop;
+  Task echo = [](Mailbox& in, Mailbox& out, LoopThread& l, std::atomic<std::uint64_t>& order,
+                 std::atomic<std::uint64_t>& thread) -> Task {
+    for (std::uint64_t i = 1; i <= kRoundTrips; ++i) {
+      const std::uint64_t v = co_await in.wait().resume_on(l.executor());
+      if (std::this_thread::get_id() != l.id()) thread.fetch_add(1, std::memory_order_relaxed);
+      if (v != i) order.fetch_add(1, std::memory_order_relaxed);
+      out.put(v);
+    }
+  }(ping, pong, loop, out_of_order, wrong_thread);
+  std::uint64_t wrong = 0;
+  for (std::uint64_t i = 1; i <= kRoundTrips; ++i) {
+    ping.put(i);
+    if (block_on(pong.wait()) != i) ++wrong;
+  }
+  loop.join();  // the job that sent the last reply has returned: the coroutine is at its end
+  EXPECT_TRUE(echo.finished());
+  EXPECT_EQ(out_of_order.load(), 0u);
+  EXPECT_EQ(wrong_thread.load(), 0u) << "resumed off the RunLoop's thread";
+  EXPECT_EQ(wrong, 0u);
+}
+
+TEST(CoAwaitThreads, two_coroutines_on_two_run_loops_ping_pong_in_order) {
+  Watchdog watchdog("co_await ping-pong between two RunLoops");
+  constexpr std::uint64_t kTrips = 100'000;
+  Mailbox boxes[2];
+  std::atomic<std::uint64_t> errors{0};
+  LoopThread loops[2];
+  auto player = [](int me, Mailbox& in, Mailbox& out, LoopThread& l,
+                   std::atomic<std::uint64_t>& err) -> Task {
+    for (std::uint64_t i = 1; i <= kTrips; ++i) {
+      const std::uint64_t v = co_await in.wait().resume_on(l.executor());
+      if (std::this_thread::get_id() != l.id() || v != 2 * i - (me == 0 ? 1 : 0)) {
+        err.fetch_add(1, std::memory_order_relaxed);
+      }
+      if (me == 0) out.put(v + 1);
+      else if (i < kTrips) out.put(v + 1);
+    }
+  };
+  Task a = player(0, boxes[0], boxes[1], loops[0], errors);
+  Task b = player(1, boxes[1], boxes[0], loops[1], errors);
+  boxes[0].put(1);
+  while (!(a.finished() && b.finished())) std::this_thread::yield();
+  EXPECT_EQ(errors.load(), 0u);
+}
+
+// An executor that alternates between two RunLoop threads: a wake that
+// arrived while a poll was queued on one must not start another on the other.
+struct Alternating {
+  LoopThread* loops;
+  std::atomic<unsigned>* next;
+  void execute(Job job) const noexcept {
+    // Ordering: relaxed; only spreads jobs, orders nothing.
+    loops[next->fetch_add(1, std::memory_order_relaxed) % 2].executor().execute(job);
+  }
+};
+
+TEST(CoAwaitThreads, polls_never_overlap_on_a_multi_threaded_executor) {
+  Watchdog watchdog("serial polls under a wake storm");
+  constexpr int kNotifiers = 3;
+  constexpr std::uint64_t kValues = 20'000;
+  WakeSink sink;
+  std::atomic<std::uint64_t> published{0};
+  std::atomic<int> inside{0};
+  std::atomic<std::uint64_t> overlaps{0};
+  std::atomic<unsigned> next{0};
+  LoopThread loops[2];
+  Task consumer = [](WakeSink& s, std::atomic<std::uint64_t>& pub, std::atomic<int>& in,
+                     std::atomic<std::uint64_t>& ov, Alternating ex) -> Task {
+    for (std::uint64_t seen = 1; seen <= kValues; ++seen) {
+      co_await s.wait_until([&] {
+                  if (in.fetch_add(1, std::memory_order_acq_rel) != 0) {
+                    ov.fetch_add(1, std::memory_order_relaxed);
+                  }
+                  const bool ok = pub.load(std::memory_order_acquire) >= seen;
+                  in.fetch_sub(1, std::memory_order_acq_rel);
+                  return ok;
+                }).resume_on(ex);
+    }
+  }(sink, published, inside, overlaps, Alternating{loops, &next});
+  std::thread publisher([&] {
+    WakeSource source = sink.source();
+    for (std::uint64_t v = 1; v <= kValues; ++v) {
+      published.store(v, std::memory_order_release);
+      source.notify();
+    }
+  });
+  std::vector<std::thread> storm;
+  std::atomic<bool> calm{false};
+  for (int n = 0; n < kNotifiers; ++n) {
+    storm.emplace_back([&] {
+      WakeSource source = sink.source();
+      while (!calm.load(std::memory_order_acquire)) source.notify();
+    });
+  }
+  publisher.join();
+  while (!consumer.finished()) std::this_thread::yield();
+  calm.store(true, std::memory_order_release);
+  for (auto& t : storm) t.join();
+  EXPECT_EQ(overlaps.load(), 0u);
+}
+
+// Many rounds of: a coroutine waits on a RunLoop with a stop token; one thread
+// publishes a value and notifies while another requests stop. Each round ends
+// with the value received, or stopped with the value still in the slot for the
+// next wait: nothing is lost or received twice.
+TEST(CoAwaitThreads, stop_racing_a_notify_loses_no_value) {
+  Watchdog watchdog("stop racing notify");
+  constexpr std::uint64_t kRounds = 5'000;
+  Mailbox box;
+  LoopThread loop;
+  std::uint64_t received = 0;
+  std::uint64_t stopped = 0;
+  for (std::uint64_t round = 1; round <= kRounds; ++round) {
+    std::stop_source stop;
+    std::optional<std::uint64_t> got;
+    Task waiter = [](Mailbox& b, std::stop_token t, LoopThread& l,
+                     std::optional<std::uint64_t>& g) -> Task {
+      g = co_await b.sink.wait_until([&b] { return b.take(); }, t).resume_on(l.executor());
+    }(box, stop.get_token(), loop, got);
+    std::thread producer([&] { box.put(round); });
+    std::thread canceller([&] { stop.request_stop(); });
+    producer.join();
+    canceller.join();
+    while (!waiter.finished()) std::this_thread::yield();
+    if (got) {
+      received += (*got == round) ? 1 : 0;
+    } else {
+      ++stopped;
+      // Stopped: the value stays for the next wait on the same sink.
+      if (block_on(box.wait()) == round) ++received;
+    }
+  }
+  EXPECT_EQ(received, kRounds);
+  RecordProperty("stopped_rounds", static_cast<int>(stopped));
+}
+
+// The frame is destroyed right after a stop while other threads keep
+// notifying the same sink; AddressSanitizer reports any touch of the frame.
+TEST(CoAwaitThreads, destroying_the_coroutine_after_stop_while_notifiers_run_is_safe) {
+  Watchdog watchdog("destroy after stop under notifications");
+  constexpr int kRounds = 500;
+  WakeSink sink;
+  std::atomic<bool> calm{false};
+  std::thread notifier([&] {
+    WakeSource source = sink.source();
+    while (!calm.load(std::memory_order_acquire)) source.notify();
+  });
+  LoopThread loop;
+  int stopped = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    std::stop_source stop;
+    bool held = true;
+    Task waiter = [](WakeSink& s, std::stop_token t, LoopThread& l, bool& h) -> Task {
+      h = co_await s.wait_until([] { return false; }, t).resume_on(l.executor());
+    }(sink, stop.get_token(), loop, held);
+    stop.request_stop();
+    while (!waiter.finished()) std::this_thread::yield();
+    stopped += held ? 0 : 1;
+    waiter.destroy();
+  }
+  calm.store(true, std::memory_order_release);
+  notifier.join();
+  EXPECT_EQ(stopped, kRounds);
+  EXPECT_FALSE(sink.state().registered());
+}
+
+}  // namespace
+}  // namespace diatomic::test
