@@ -27,6 +27,9 @@ struct Scenario {
 
 inline constexpr std::string_view kFetchOrFloor = "S0/fetch_or";
 inline constexpr std::string_view kCmpxchgFloor = "S0/cmpxchg";
+// fetch_or then fetch_and: AtomicWaker's two RMWs for S1. Divided by the
+// cmpxchg floor, it bounds the S1 speed-up this machine allows.
+inline constexpr std::string_view kTwoRmwFloor = "S0/fetch_or+fetch_and";
 inline constexpr std::string_view kFutexFloor = "S4/raw_futex";
 inline constexpr std::string_view kSpinFloor = "S5/raw_spin";
 

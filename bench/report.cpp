@@ -86,7 +86,7 @@ class ProgressReporter final : public benchmark::BenchmarkReporter {
       }
       ++done_;
       const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
-      fmt::print("[{:2}/{}] {:5.0f} s  {:<20} {:9.1f} ns/op\n", done_, total_, elapsed, name,
+      fmt::print("[{:2}/{}] {:5.0f} s  {:<24} {:9.1f} ns/op\n", done_, total_, elapsed, name,
                  result.ns_per_op);
       std::fflush(stdout);
     }
@@ -152,10 +152,18 @@ void speed_table(fmt::memory_buffer& out, const Results& results, std::string& p
 
 void floor_table(fmt::memory_buffer& out, const Results& results) {
   fmt::format_to(std::back_inserter(out), "\nFloors, ns/op\n");
-  for (const std::string_view floor : {kFetchOrFloor, kCmpxchgFloor, kFutexFloor, kSpinFloor}) {
+  for (const std::string_view floor :
+       {kFetchOrFloor, kCmpxchgFloor, kTwoRmwFloor, kFutexFloor, kSpinFloor}) {
     if (const Result* r = find(results, floor)) {
       fmt::format_to(std::back_inserter(out), "{:<42} {:>13.1f}\n", floor, r->ns_per_op);
     }
+  }
+  const Result* two_rmws = find(results, kTwoRmwFloor);
+  const Result* cmpxchg = find(results, kCmpxchgFloor);
+  if (two_rmws != nullptr && cmpxchg != nullptr) {
+    fmt::format_to(std::back_inserter(out),
+                   "S1 AW/DW this machine allows (1 vs 2 RMWs at the floor): {:.2f}x\n",
+                   two_rmws->ns_per_op / cmpxchg->ns_per_op);
   }
   fmt::format_to(std::back_inserter(out), "\nAgainst the floor\n{:<42} {:>13} {:>13}  {}\n",
                  "scenario", kDiatomic, kAtomicWaker, "target (DiatomicWaker)");

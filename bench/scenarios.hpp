@@ -61,11 +61,24 @@ void withdraw(detail::DiatomicCore<Policy>& core) noexcept {
 template <class Policy>
 void withdraw(detail::AtomicWakerCore<Policy>&) noexcept {}
 
-inline void cpu_relax() noexcept {
+// Spins politely: a pause instruction per turn, and the CPU handed over
+// every 128 turns, so that with more runnable threads than cores (a shared
+// 2-core machine) a spinner does not burn the time slice its partner needs.
+class Backoff {
+ public:
+  void pause() noexcept {
+    if (++turns_ % 128 == 0) {
+      std::this_thread::yield();
+    } else {
 #if defined(__x86_64__) || defined(__i386__)
-  _mm_pause();
+      _mm_pause();
 #endif
-}
+    }
+  }
+
+ private:
+  unsigned turns_ = 0;
+};
 
 // One object per cache line, so that what one thread writes never shares a
 // line with what another thread writes.
@@ -133,7 +146,7 @@ void with_partner_notifying(Core& core, Body body) {
     started.value.store(true, std::memory_order_relaxed);
     while (!stop.value.load(std::memory_order_relaxed)) signal(core);
   });
-  while (!started.value.load(std::memory_order_relaxed)) cpu_relax();
+  for (Backoff backoff; !started.value.load(std::memory_order_relaxed);) backoff.pause();
   body();
   stop.value.store(true, std::memory_order_relaxed);
   partner.join();
@@ -165,7 +178,9 @@ class SpinWaiter {
   // that re-read, or the one after the next registration, see the value.
   void prepare() noexcept { seen_ = target_->wakes.load(std::memory_order_relaxed); }
   void wait() noexcept {
-    while (target_->wakes.load(std::memory_order_relaxed) == seen_) cpu_relax();
+    for (Backoff backoff; target_->wakes.load(std::memory_order_relaxed) == seen_;) {
+      backoff.pause();
+    }
   }
   [[nodiscard]] const Waker& waker() const noexcept { return waker_; }
 
@@ -243,14 +258,13 @@ class alignas(64) SpinChannel {
     slot_.store(value, std::memory_order_release);
   }
   [[nodiscard]] std::uint64_t recv(Waiter&) noexcept {
-    for (;;) {
+    for (Backoff backoff;; backoff.pause()) {
       // Ordering: acquire, pairs with the release store in send().
       if (const std::uint64_t value = slot_.load(std::memory_order_acquire)) {
         // Ordering: relaxed, as in PrimitiveChannel::try_take().
         slot_.store(0, std::memory_order_relaxed);
         return value;
       }
-      cpu_relax();
     }
   }
 

@@ -32,6 +32,15 @@ void floor_fetch_or(benchmark::State& state) {
   }
 }
 
+void floor_two_rmws(benchmark::State& state) {
+  Padded<std::atomic<std::uintptr_t>> word;
+  for (auto _ : state) {
+    // Ordering: acq_rel then release, as AtomicWaker's take().
+    word.value.fetch_or(2, std::memory_order_acq_rel);
+    word.value.fetch_and(~std::uintptr_t{2}, std::memory_order_release);
+  }
+}
+
 void floor_cmpxchg(benchmark::State& state) {
   Padded<std::atomic<std::uintptr_t>> word;
   std::uintptr_t expected = 0;
@@ -119,6 +128,7 @@ std::size_t register_benchmarks() {
   Registry registry;
   registry.add(kFetchOrFloor, &floor_fetch_or);
   registry.add(kCmpxchgFloor, &floor_cmpxchg);
+  registry.add(kTwoRmwFloor, &floor_two_rmws);
   registry.add_primitive<DiatomicKind>();
   registry.add_primitive<AtomicWakerKind>();
   registry.add(kFutexFloor, &ping_pong<FutexChannel>);
