@@ -41,6 +41,7 @@ inline constexpr std::array kScenarios{
     Scenario{"S4", "ping-pong, parked threads", 0, kFutexFloor, FloorKind::kRatio, 1.05, ""},
     Scenario{"S5", "ping-pong, spinning waiters", 0, kSpinFloor, FloorKind::kDifference, 15, ""},
     Scenario{"S6", "2 threads notify, nobody registered", 1.8, "", FloorKind::kNone, 0, ""},
+    Scenario{"S7", "ping-pong, coroutine on a RunLoop", 0, kFutexFloor, FloorKind::kRatio, 0, ""},
 };
 
 [[nodiscard]] inline std::string benchmark_name(std::string_view scenario,

@@ -132,21 +132,27 @@ void rmw_table(fmt::memory_buffer& out, const Results& results) {
 
 void speed_table(fmt::memory_buffer& out, const Results& results, std::string& plot_data) {
   fmt::format_to(std::back_inserter(out),
-                 "\nSpeed, ns/op (median of {} repetitions; op = one round trip for S4, S5)\n"
-                 "{:<42} {:>13} {:>13} {:>8} {:>8}\n",
+                 "\nSpeed, ns/op (median of {} repetitions; op = one round trip for S4, S5, S7)\n"
+                 "{:<42} {:>13} {:>13} {:>8}  {}\n",
                  kRepetitions, "scenario", kDiatomic, kAtomicWaker, "AW/DW", "target");
   for (const Scenario& s : kScenarios) {
     const Result* dw = find(results, s.id, kDiatomic);
-    const Result* aw = find(results, s.id, kAtomicWaker);
-    if (dw == nullptr || aw == nullptr) continue;
-    const double ratio = aw->ns_per_op / dw->ns_per_op;
+    if (dw == nullptr) continue;
+    const Result* aw = find(results, s.id, kAtomicWaker);  // none for S7: no co_await
+    std::string aw_ns = "-";
+    std::string ratio_text = "-";
     std::string target = "-";
-    if (s.min_speedup > 0) {
-      target = fmt::format(">= {:.1f}  {}", s.min_speedup, verdict(ratio >= s.min_speedup));
+    if (aw != nullptr) {
+      const double ratio = aw->ns_per_op / dw->ns_per_op;
+      aw_ns = fmt::format("{:.1f}", aw->ns_per_op);
+      ratio_text = fmt::format("{:.2f}x", ratio);
+      if (s.min_speedup > 0) {
+        target = fmt::format(">= {:.1f}  {}", s.min_speedup, verdict(ratio >= s.min_speedup));
+      }
+      plot_data += fmt::format("{} {:.3f} {:.2f}\n", s.id, ratio, s.min_speedup);
     }
-    fmt::format_to(std::back_inserter(out), "{:<3}{:<39} {:>13.1f} {:>13.1f} {:>7.2f}x  {}\n",
-                   s.id, s.title, dw->ns_per_op, aw->ns_per_op, ratio, target);
-    plot_data += fmt::format("{} {:.3f} {:.2f}\n", s.id, ratio, s.min_speedup);
+    fmt::format_to(std::back_inserter(out), "{:<3}{:<39} {:>13.1f} {:>13} {:>8}  {}\n", s.id,
+                   s.title, dw->ns_per_op, aw_ns, ratio_text, target);
   }
 }
 
@@ -170,21 +176,23 @@ void floor_table(fmt::memory_buffer& out, const Results& results) {
   for (const Scenario& s : kScenarios) {
     const Result* floor = find(results, s.floor);
     const Result* dw = find(results, s.id, kDiatomic);
+    if (s.floor_kind == FloorKind::kNone || floor == nullptr || dw == nullptr) continue;
+    const bool ratio = s.floor_kind == FloorKind::kRatio;
+    // Ratio: ns/op divided by the floor's; difference: nanoseconds over it.
+    const auto against = [&](const Result& r) {
+      return ratio ? r.ns_per_op / floor->ns_per_op : r.ns_per_op - floor->ns_per_op;
+    };
+    const auto text = [&](double value) {
+      return ratio ? fmt::format("{:.3f}x", value) : fmt::format("{:+.1f} ns", value);
+    };
     const Result* aw = find(results, s.id, kAtomicWaker);
-    if (s.floor_kind == FloorKind::kNone || floor == nullptr || dw == nullptr || aw == nullptr) {
-      continue;
+    std::string target = "-";
+    if (s.floor_bound > 0) {
+      target = fmt::format("<= {}  {}", text(s.floor_bound), verdict(against(*dw) <= s.floor_bound));
     }
-    if (s.floor_kind == FloorKind::kRatio) {
-      const double ratio = dw->ns_per_op / floor->ns_per_op;
-      fmt::format_to(std::back_inserter(out), "{:<42} {:>12.3f}x {:>12.3f}x  <= {:.2f}x  {}\n",
-                     fmt::format("{} / {}", s.id, s.floor), ratio, aw->ns_per_op / floor->ns_per_op,
-                     s.floor_bound, verdict(ratio <= s.floor_bound));
-    } else {
-      const double over = dw->ns_per_op - floor->ns_per_op;
-      fmt::format_to(std::back_inserter(out), "{:<42} {:>+10.1f} ns {:>+10.1f} ns  <= +{:.0f} ns  {}\n",
-                     fmt::format("{} - {}", s.id, s.floor), over, aw->ns_per_op - floor->ns_per_op,
-                     s.floor_bound, verdict(over <= s.floor_bound));
-    }
+    fmt::format_to(std::back_inserter(out), "{:<42} {:>13} {:>13}  {}\n",
+                   fmt::format("{} {} {}", s.id, ratio ? "/" : "-", s.floor), text(against(*dw)),
+                   aw != nullptr ? text(against(*aw)) : "-", target);
   }
 }
 

@@ -1,13 +1,20 @@
 // DiatomicWaker against AtomicWaker, same harness, same waker, one binary
 // (docs/benchmarks.md). Plain Google Benchmark flags run it as any benchmark;
 // `--report=DIR` runs the whole suite and prints the report (report.cpp).
+#include <diatomic/block_on.hpp>
+#include <diatomic/diatomic_waker.hpp>
+#include <diatomic/run_loop.hpp>
+#include <diatomic/wait.hpp>
+
 #include <benchmark/benchmark.h>
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <optional>
 #include <string_view>
+#include <thread>
 
 #if defined(__linux__)
 #include <linux/futex.h>
@@ -16,6 +23,7 @@
 #endif
 
 #include "catalog.hpp"
+#include "coro_task.hpp"
 #include "report.hpp"
 #include "scenarios.hpp"
 
@@ -98,6 +106,56 @@ void contended_notify(benchmark::State& state) {
   state.counters["rmw/op"] = static_cast<double>(rmws) / kOps;
 }
 
+// S7: the S4 ping-pong with the partner a coroutine that co_awaits on a
+// RunLoop thread; the timing thread waits with block_on. DiatomicWaker only:
+// AtomicWaker offers no co_await.
+struct Mailbox {
+  std::atomic<std::uint64_t> slot{0};
+  WakeSink sink;
+  WakeSource source = sink.source();
+
+  void put(std::uint64_t value) noexcept {
+    // Ordering: release, pairs with the acquire exchange in take().
+    slot.store(value, std::memory_order_release);
+    source.notify();
+  }
+  std::optional<std::uint64_t> take() noexcept {
+    // Ordering: acquire, pairs with the release store in put().
+    const std::uint64_t value = slot.exchange(0, std::memory_order_acquire);
+    if (value == 0) return std::nullopt;
+    return value;
+  }
+  auto wait() {
+    return sink.wait_until([this] { return take(); });
+  }
+};
+
+test::Task echo(Mailbox& in, Mailbox& out, RunLoop& loop) {
+  for (;;) {
+    const std::uint64_t value = co_await in.wait().resume_on(loop.executor());
+    out.put(value);
+    if (value == kStop) co_return;
+  }
+}
+
+void coroutine_ping_pong(benchmark::State& state) {
+  Padded<Mailbox> ping;
+  Padded<Mailbox> pong;
+  RunLoop loop;
+  std::thread loop_thread([&] { loop.run(); });
+  {
+    test::Task partner = echo(ping.value, pong.value, loop);
+    for (auto _ : state) {
+      ping.value.put(kBall);
+      benchmark::DoNotOptimize(block_on(pong.value.wait()));
+    }
+    ping.value.put(kStop);
+    static_cast<void>(block_on(pong.value.wait()));
+    loop.stop();
+    loop_thread.join();  // the job that sent kStop back has returned: the frame is at its end
+  }
+}
+
 // Registers benchmarks and counts them, for the report's progress lines.
 class Registry {
  public:
@@ -133,6 +191,7 @@ std::size_t register_benchmarks() {
   registry.add_primitive<AtomicWakerKind>();
   registry.add(kFutexFloor, &ping_pong<FutexChannel>);
   registry.add(kSpinFloor, &ping_pong<SpinChannel>);
+  registry.add(benchmark_name("S7", kDiatomic), &coroutine_ping_pong);
   return registry.count();
 }
 
