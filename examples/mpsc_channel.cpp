@@ -1,7 +1,7 @@
 // A capacity-1 MPSC channel: several sender threads try_send non-zero values
-// into one atomic slot and notify; one receiver waits on a WakeSink with the
-// register-then-re-check protocol, parked by its thread waker. Prints what it
-// received and checks every value arrived exactly once.
+// into one atomic slot and notify; one receiver waits with wait_until, first
+// parked with block_on, then as a coroutine resumed on a RunLoop. Prints a
+// summary per receiver; exits 1 unless every value arrived exactly once.
 #include <diatomic/diatomic.hpp>
 
 #include <atomic>
@@ -11,7 +11,13 @@
 #include <thread>
 #include <vector>
 
+#include "detached.hpp"
+
 namespace {
+
+constexpr unsigned kSenders = 4;
+constexpr std::uint64_t kPerSender = 100000;
+constexpr std::uint64_t kTotal = kSenders * kPerSender;
 
 class Channel {
  public:
@@ -32,17 +38,10 @@ class Channel {
     return value;
   }
 
-  // Register before the re-check: a send between the two cannot be lost.
-  std::uint64_t recv(const diatomic::Waker& waker) {
-    for (;;) {
-      if (auto value = try_recv()) return *value;
-      sink_.register_waker(waker);
-      if (auto value = try_recv()) {
-        sink_.unregister();
-        return *value;
-      }
-      diatomic::this_thread::park();
-    }
+  // The receive: block_on(channel.recv()) or co_await channel.recv(). The
+  // wait registers before its re-check, so a send in between is never lost.
+  auto recv() {
+    return sink_.wait_until([this] { return try_recv(); });
   }
 
  private:
@@ -51,13 +50,25 @@ class Channel {
   diatomic::WakeSource source_ = sink_.source();
 };
 
-}  // namespace
+// Records each value; reports whether each of 1..kTotal came exactly once.
+class Tally {
+ public:
+  void add(std::uint64_t value) { ++seen_[value]; }
+  bool report(const char* receiver) const {
+    std::uint64_t once = 0;
+    for (std::uint64_t v = 1; v <= kTotal; ++v) once += seen_[v] == 1 ? 1 : 0;
+    const bool ok = once == kTotal;
+    std::printf("mpsc_channel (%s): %u senders x %llu values -> %llu received exactly once: %s\n",
+                receiver, kSenders, static_cast<unsigned long long>(kPerSender),
+                static_cast<unsigned long long>(once), ok ? "ok" : "BROKEN");
+    return ok;
+  }
 
-int main() {
-  constexpr unsigned kSenders = 4;
-  constexpr std::uint64_t kPerSender = 100000;
-  Channel channel;
+ private:
+  std::vector<unsigned> seen_ = std::vector<unsigned>(kTotal + 1, 0);
+};
 
+std::vector<std::thread> start_senders(Channel& channel) {
   std::vector<std::thread> senders;
   for (unsigned s = 0; s < kSenders; ++s) {
     senders.emplace_back([&channel, s] {
@@ -66,29 +77,40 @@ int main() {
       }
     });
   }
+  return senders;
+}
 
-  const diatomic::Waker waker = diatomic::this_thread::waker();
-  std::vector<unsigned> seen(kSenders * kPerSender + 1, 0);
-  std::uint64_t sum = 0;
-  for (std::uint64_t n = 0; n < kSenders * kPerSender; ++n) {
-    const std::uint64_t value = channel.recv(waker);
-    ++seen[value];
-    sum += value;
-  }
+bool receive_with_block_on() {
+  Channel channel;
+  Tally tally;
+  std::vector<std::thread> senders = start_senders(channel);
+  for (std::uint64_t n = 0; n < kTotal; ++n) tally.add(diatomic::block_on(channel.recv()));
   for (auto& t : senders) t.join();
+  return tally.report("block_on");
+}
 
-  std::uint64_t missing = 0;
-  std::uint64_t duplicated = 0;
-  for (std::uint64_t v = 1; v < seen.size(); ++v) {
-    if (seen[v] == 0) ++missing;
-    if (seen[v] > 1) ++duplicated;
+Detached receive(Channel& channel, Tally& tally, diatomic::RunLoop& loop) {
+  for (std::uint64_t n = 0; n < kTotal; ++n) {
+    tally.add(co_await channel.recv().resume_on(loop.executor()));
   }
-  std::printf("mpsc_channel: %u senders x %llu values -> received %llu values, sum %llu\n",
-              kSenders, static_cast<unsigned long long>(kPerSender),
-              static_cast<unsigned long long>(kSenders * kPerSender),
-              static_cast<unsigned long long>(sum));
-  std::printf("missing %llu, duplicated %llu: %s\n", static_cast<unsigned long long>(missing),
-              static_cast<unsigned long long>(duplicated),
-              missing == 0 && duplicated == 0 ? "every value arrived exactly once" : "BROKEN");
-  return missing == 0 && duplicated == 0 ? 0 : 1;
+  loop.stop();
+}
+
+bool receive_with_co_await() {
+  Channel channel;
+  Tally tally;
+  diatomic::RunLoop loop;
+  receive(channel, tally, loop);  // runs until its first wait suspends
+  std::vector<std::thread> senders = start_senders(channel);
+  loop.run();  // resumes the receiver on this thread until it calls stop()
+  for (auto& t : senders) t.join();
+  return tally.report("co_await");
+}
+
+}  // namespace
+
+int main() {
+  const bool threads_ok = receive_with_block_on();
+  const bool coroutine_ok = receive_with_co_await();
+  return threads_ok && coroutine_ok ? 0 : 1;
 }
