@@ -1,21 +1,22 @@
-// diatomic::block_on: runs a wait object (diatomic/wait.hpp) to completion on
-// the calling thread, parking it between polls with this_thread::park().
-//
-//   diatomic::block_on(sink.wait_until([&] { return done.load(std::memory_order_acquire); }));
-//
-// Contract (quote this):
-//   Returns only when the wait completed: its predicate held (its result is
-//   returned), stop was requested on its std::stop_token (false / empty
-//   optional), or the predicate threw (rethrown, the sink unregistered).
-//   Each wake re-polls; a spurious wake only costs one poll. No lost wake: a
-//   wake that comes before park() leaves the parker's token, so park()
-//   returns at once. No busy loop: between polls the thread sleeps in the
-//   futex wait of this_thread::park().
-//   Cost: one RMW to take a reference to this thread's waker per call (and
-//   one to drop it), then the primitive's own; the waker is the same on every
-//   call from a thread, so a sink that cached it copies nothing.
-//   Do not call block_on from inside a coroutine or an executor's job: it
-//   blocks the whole thread.
+/// \file
+/// diatomic::block_on: runs a wait object (diatomic/wait.hpp) to completion on
+/// the calling thread, parking it between polls with this_thread::park().
+///
+///   diatomic::block_on(sink.wait_until([&] { return done.load(std::memory_order_acquire); }));
+///
+/// Contract (quote this):
+///   Returns only when the wait completed: its predicate held (its result is
+///   returned), stop was requested on its std::stop_token (false / empty
+///   optional), or the predicate threw (rethrown, the sink unregistered).
+///   Each wake re-polls; a spurious wake only costs one poll. No lost wake: a
+///   wake that comes before park() leaves the parker's token, so park()
+///   returns at once. No busy loop: between polls the thread sleeps in the
+///   futex wait of this_thread::park().
+///   Cost: one RMW to take a reference to this thread's waker per call (and
+///   one to drop it), then the primitive's own; the waker is the same on every
+///   call from a thread, so a sink that cached it copies nothing.
+///   Do not call block_on from inside a coroutine or an executor's job: it
+///   blocks the whole thread.
 #pragma once
 
 #include <diatomic/thread_waker.hpp>
@@ -28,8 +29,8 @@
 
 namespace diatomic {
 
-// A wait object: poll(waker) runs one step and returns a non-empty optional
-// once complete; W::into_result turns its content into the result.
+/// A wait object: poll(waker) runs one step and returns a non-empty optional
+/// once complete; W::into_result turns its content into the result.
 template <class W>
 concept WaitObject = requires(W& wait, const Waker& waker) {
   typename W::result_type;
@@ -46,8 +47,8 @@ typename std::remove_cvref_t<W>::result_type block_on(W&& wait) {
     void operator()() const noexcept { waker->wake_by_ref(); }
   };
   const Waker waker = this_thread::waker();
-  // Declared after `waker`, so destroyed first: its destructor waits for a
-  // callback running on another thread, which uses `waker`.
+  /// Declared after `waker`, so destroyed first: its destructor waits for a
+  /// callback running on another thread, which uses `waker`.
   std::optional<std::stop_callback<WakeOnStop>> on_stop;
   if constexpr (Wait::kStoppable) on_stop.emplace(wait.stop_token(), WakeOnStop{&waker});
   for (;;) {

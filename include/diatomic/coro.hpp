@@ -1,33 +1,34 @@
-// co_await for wait objects: the awaiter that drives a wait (diatomic/wait.hpp)
-// from a C++20 coroutine of any promise type, with a coroutine waker whose
-// clone and drop are free, resumption on a chosen Executor, and cancellation
-// by std::stop_token. Users write `co_await sink.wait_until(pred)` or
-// `co_await sink.wait_until(pred).resume_on(ex)`; they never name Awaiter.
-//
-// Contract (quote this):
-//   Resumption. The coroutine is resumed only once the wait completed: the
-//   predicate held (or stop was requested, or the predicate threw). A wake
-//   whose poll finds the predicate still false re-registers and stays
-//   suspended: spurious wakes never resume it. If the wait completes during
-//   co_await itself (the first poll), the coroutine continues at once on its
-//   own thread; every later poll, and the resumption, run on the executor.
-//   Serial polls. Polls are consumer-side calls, so they run one at a time
-//   even on a multi-threaded executor: a wake or stop request that arrives
-//   while a poll is queued or running only asks that poll to run once more.
-//   Memory. As for the primitive: a producer's writes before notify() are
-//   visible to the poll that notification triggers, or to an earlier one.
-//   Lifetime. The sink must outlive the co_await. The awaiter lives in the
-//   coroutine frame; before resuming the coroutine it withdraws the
-//   registration, removes its stop callback (waiting for one that is running
-//   on another thread) and waits for a notifier that is inside its waker on
-//   another thread to return (a bounded wait: the waker only marks the wait
-//   and hands a job to the executor). Nothing touches the frame afterwards.
-//   Destroying a coroutine suspended in co_await is allowed while no poll is
-//   queued for it (it withdraws the registration); if a wake has already
-//   queued one, the process aborts with a message: stop the wait with its
-//   std::stop_token and let it resume instead.
-//   Cost. No allocation, and no RMW besides the primitive's own (1 per wake,
-//   on the awaiter's state word), for every wait once the waker is cached.
+/// \file
+/// co_await for wait objects: the awaiter that drives a wait (diatomic/wait.hpp)
+/// from a C++20 coroutine of any promise type, with a coroutine waker whose
+/// clone and drop are free, resumption on a chosen Executor, and cancellation
+/// by std::stop_token. Users write `co_await sink.wait_until(pred)` or
+/// `co_await sink.wait_until(pred).resume_on(ex)`; they never name Awaiter.
+///
+/// Contract (quote this):
+///   Resumption. The coroutine is resumed only once the wait completed: the
+///   predicate held (or stop was requested, or the predicate threw). A wake
+///   whose poll finds the predicate still false re-registers and stays
+///   suspended: spurious wakes never resume it. If the wait completes during
+///   co_await itself (the first poll), the coroutine continues at once on its
+///   own thread; every later poll, and the resumption, run on the executor.
+///   Serial polls. Polls are consumer-side calls, so they run one at a time
+///   even on a multi-threaded executor: a wake or stop request that arrives
+///   while a poll is queued or running only asks that poll to run once more.
+///   Memory. As for the primitive: a producer's writes before notify() are
+///   visible to the poll that notification triggers, or to an earlier one.
+///   Lifetime. The sink must outlive the co_await. The awaiter lives in the
+///   coroutine frame; before resuming the coroutine it withdraws the
+///   registration, removes its stop callback (waiting for one that is running
+///   on another thread) and waits for a notifier that is inside its waker on
+///   another thread to return (a bounded wait: the waker only marks the wait
+///   and hands a job to the executor). Nothing touches the frame afterwards.
+///   Destroying a coroutine suspended in co_await is allowed while no poll is
+///   queued for it (it withdraws the registration); if a wake has already
+///   queued one, the process aborts with a message: stop the wait with its
+///   std::stop_token and let it resume instead.
+///   Cost. No allocation, and no RMW besides the primitive's own (1 per wake,
+///   on the awaiter's state word), for every wait once the waker is cached.
 #pragma once
 
 #include <diatomic/detail/fatal.hpp>
@@ -45,28 +46,30 @@
 
 namespace diatomic {
 
-// The awaiter of a wait object W, resumed through executor E. Not copyable
-// or movable: its address is its waker's data pointer.
-//
-// Poll state (one atomic word; S = a poll is queued or running, and only its
-// owner makes consumer-side calls; N = a wake or stop arrived since that poll
-// began, so it must poll again):
-//
-//   wake / stop callback (any thread):
-//   N S  ->  N S
-//   n 0      1 1    idle: this call owns S and hands a poll to the executor
-//   n 1      1 1    queued or running: that poll will see N and poll again
-//
-//   poll (owner of S), repeated while N is found set:
-//   n 1      0 1    start: forget the wakes that led here
-//   0 1      0 0    pending and no new wake: release S (the wait is registered)
-//   1 1      0 1    a wake arrived meanwhile: poll again
-//   n 1      n 1    complete: S is kept for good, so no later wake queues a poll
+/// The awaiter of a wait object W, resumed through executor E. Not copyable
+/// or movable: its address is its waker's data pointer.
+///
+/// Poll state (one atomic word; S = a poll is queued or running, and only its
+/// owner makes consumer-side calls; N = a wake or stop arrived since that poll
+/// began, so it must poll again):
+///
+///   wake / stop callback (any thread):
+///   N S  ->  N S
+///   n 0      1 1    idle: this call owns S and hands a poll to the executor
+///   n 1      1 1    queued or running: that poll will see N and poll again
+///
+///   poll (owner of S), repeated while N is found set:
+///   n 1      0 1    start: forget the wakes that led here
+///   0 1      0 0    pending and no new wake: release S (the wait is registered)
+///   1 1      0 1    a wake arrived meanwhile: poll again
+///   n 1      n 1    complete: S is kept for good, so no later wake queues a poll
 template <class W, Executor E>
 class Awaiter : private detail::JobNode {
  public:
+  /// What co_await yields: the wait's result_type.
   using result_type = typename W::result_type;
 
+  /// Made by co_await on a Wait (or by resume_on), not by users.
   Awaiter(W wait, E executor) noexcept(std::is_nothrow_move_constructible_v<W> &&
                                        std::is_nothrow_move_constructible_v<E>)
       : wait_(std::move(wait)), executor_(std::move(executor)) {
@@ -93,18 +96,19 @@ class Awaiter : private detail::JobNode {
     wait_.quiesce();
   }
 
+  /// Always suspends first: the first poll runs in await_suspend.
   [[nodiscard]] bool await_ready() const noexcept { return false; }
 
-  // Runs the first poll here. Returns false (continue at once) if the wait
-  // completed; true (stay suspended) once it is registered.
+  /// Runs the first poll here. Returns false (continue at once) if the wait
+  /// completed; true (stay suspended) once it is registered.
   [[nodiscard]] bool await_suspend(std::coroutine_handle<> handle) noexcept {
     handle_ = handle;
     if constexpr (W::kStoppable) on_stop_.emplace(wait_.stop_token(), OnStop{this});
     return !drive();
   }
 
-  // The predicate's value (or nothing); with a stop token, false / nullopt
-  // if stopped. Rethrows what the predicate threw.
+  /// The predicate's value (or nothing); with a stop token, false / nullopt
+  /// if stopped. Rethrows what the predicate threw.
   result_type await_resume() {
     if (error_) std::rethrow_exception(error_);
     return W::into_result(std::move(*output_));
@@ -119,9 +123,9 @@ class Awaiter : private detail::JobNode {
     void operator()() const noexcept { wake_fn(self); }
   };
 
-  // Polls while it owns S. Returns true when the wait is complete and may be
-  // resumed; false once S was given up, after which *this must not be touched
-  // (a wake on another thread may already resume and destroy the coroutine).
+  /// Polls while it owns S. Returns true when the wait is complete and may be
+  /// resumed; false once S was given up, after which *this must not be touched
+  /// (a wake on another thread may already resume and destroy the coroutine).
   bool drive() noexcept {
     const Waker waker(this, &kVTable);
     for (;;) {
@@ -176,8 +180,8 @@ class Awaiter : private detail::JobNode {
     executor.execute(Job(*self));
   }
 
-  // Clone and drop are free: the awaiter outlives every call of its waker
-  // (see Lifetime in the header comment), so the waker needs no reference count.
+  /// Clone and drop are free: the awaiter outlives every call of its waker
+  /// (see Lifetime in the header comment), so the waker needs no reference count.
   static void* clone_fn(void* data) noexcept { return data; }
   static void drop_fn(void*) noexcept {}
   static constexpr WakerVTable kVTable{&clone_fn, &wake_fn, &wake_fn, &drop_fn};

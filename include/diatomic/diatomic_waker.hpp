@@ -1,34 +1,35 @@
-// The dual-slot waker: DiatomicWaker, the owning WakeSink / WakeSource pair
-// and the borrowed WakeSinkRef / WakeSourceRef. One consumer waits for a
-// condition; any number of producers make it true and call notify().
-//
-// Contract (quote this):
-//   Memory. Everything a producer wrote before notify() is visible to the
-//   consumer's predicate check that follows the first registration ordered
-//   after that notify() on the state word: each notify() and each
-//   register_waker() is one RMW of one atomic word, so for each pair either
-//   the registration comes later and its re-check sees the producer's writes,
-//   or the notification comes later, finds the registration, and the
-//   registered waker is called after those writes (or both).
-//   No sticking. A notify() with nobody registered does nothing; the
-//   consumer's re-check after registering covers that race.
-//   At most once. A registration is consumed by the first notification that
-//   reaches it, and its waker is called at most once for it, except that a
-//   registration made while a notifier is calling the waker may get one more
-//   (spurious) call. Spurious calls are allowed; lost wake-ups never are.
-//   Concurrency. notify() from any number of threads at once; it never blocks
-//   or waits for another thread (lock-free: its one CAS loop retries only when
-//   the word changed under it) and returns at once when another notifier
-//   holds the lock.
-//   register_waker, unregister, clear and waits: one thread at a time (the
-//   consumer). Debug builds (NDEBUG not defined) abort with a message when two
-//   threads are inside consumer-side calls at once; release builds do not check.
-//   Exceptions. Only register_waker can throw (whatever the waker's clone
-//   throws), with the strong guarantee: the primitive is left as before.
-//   Waker calls. Wakers run on the notifying thread, under this primitive's
-//   notification lock only. A waker may call notify() on any primitive, this
-//   one included: that call finds the lock taken and, if the consumer has
-//   registered again meanwhile, asks the holder for one more call.
+/// \file
+/// The dual-slot waker: DiatomicWaker, the owning WakeSink / WakeSource pair
+/// and the borrowed WakeSinkRef / WakeSourceRef. One consumer waits for a
+/// condition; any number of producers make it true and call notify().
+///
+/// Contract (quote this):
+///   Memory. Everything a producer wrote before notify() is visible to the
+///   consumer's predicate check that follows the first registration ordered
+///   after that notify() on the state word: each notify() and each
+///   register_waker() is one RMW of one atomic word, so for each pair either
+///   the registration comes later and its re-check sees the producer's writes,
+///   or the notification comes later, finds the registration, and the
+///   registered waker is called after those writes (or both).
+///   No sticking. A notify() with nobody registered does nothing; the
+///   consumer's re-check after registering covers that race.
+///   At most once. A registration is consumed by the first notification that
+///   reaches it, and its waker is called at most once for it, except that a
+///   registration made while a notifier is calling the waker may get one more
+///   (spurious) call. Spurious calls are allowed; lost wake-ups never are.
+///   Concurrency. notify() from any number of threads at once; it never blocks
+///   or waits for another thread (lock-free: its one CAS loop retries only when
+///   the word changed under it) and returns at once when another notifier
+///   holds the lock.
+///   register_waker, unregister, clear and waits: one thread at a time (the
+///   consumer). Debug builds (NDEBUG not defined) abort with a message when two
+///   threads are inside consumer-side calls at once; release builds do not check.
+///   Exceptions. Only register_waker can throw (whatever the waker's clone
+///   throws), with the strong guarantee: the primitive is left as before.
+///   Waker calls. Wakers run on the notifying thread, under this primitive's
+///   notification lock only. A waker may call notify() on any primitive, this
+///   one included: that call finds the lock taken and, if the consumer has
+///   registered again meanwhile, asks the holder for one more call.
 #pragma once
 
 #include <diatomic/detail/atomic_policy.hpp>
@@ -46,37 +47,40 @@ namespace diatomic {
 
 namespace detail {
 extern template class DIATOMIC_EXPORT DiatomicCore<StdAtomicPolicy>;
+/// The state machine over std::atomic, compiled into libdiatomic.
 using StdDiatomicCore = DiatomicCore<StdAtomicPolicy>;
 
-// The consumer-side operations, written once for DiatomicWaker, WakeSink and
-// WakeSinkRef. Derived provides `StdDiatomicCore& core() const`.
+/// The consumer-side operations, written once for DiatomicWaker, WakeSink and
+/// WakeSinkRef. Derived provides `StdDiatomicCore& core() const`.
 template <class Derived>
 class SinkOps {
  public:
-  // Registers `waker` to be called by the next notify(). Registering the
-  // waker that was registered last (will_wake) copies nothing and costs one
-  // RMW; a new waker is cloned (may throw; strong guarantee).
+  /// Registers `waker` to be called by the next notify(). Registering the
+  /// waker that was registered last (will_wake) copies nothing and costs one
+  /// RMW; a new waker is cloned (may throw; strong guarantee).
   void register_waker(const Waker& waker) { core().register_waker(waker); }
 
-  // Withdraws the registration. The cached waker is kept, so registering it
-  // again is free.
+  /// Withdraws the registration. The cached waker is kept, so registering it
+  /// again is free.
   void unregister() noexcept { core().unregister(); }
 
-  // Withdraws the registration and drops the cached wakers, unless a notifier
-  // is calling one at this moment (then they are dropped later, at the next
-  // clear() or with the DiatomicWaker).
+  /// Withdraws the registration and drops the cached wakers, unless a notifier
+  /// is calling one at this moment (then they are dropped later, at the next
+  /// clear() or with the DiatomicWaker).
   void clear() noexcept { core().clear(); }
 
-  // A snapshot of the state word, for diagnostics.
+  /// A snapshot of the state word, for diagnostics.
   [[nodiscard]] DiatomicState state() const noexcept { return core().state(); }
 
-  // A wait for `pred` (diatomic/wait.hpp): run it with block_on(...) or
-  // co_await it. The primitive must outlive the wait; waits are consumer-side
-  // calls. With `token`, a stop request completes the wait as "stopped".
+  /// A wait for `pred` (diatomic/wait.hpp): run it with block_on(...) or
+  /// co_await it. The primitive must outlive the wait; waits are consumer-side
+  /// calls. With `token`, a stop request completes the wait as "stopped".
   template <WaitPredicate Pred>
   [[nodiscard]] Wait<CoreRegistrar<StdDiatomicCore>, Pred, false> wait_until(Pred pred) {
     return {CoreRegistrar<StdDiatomicCore>(core()), std::move(pred)};
   }
+  /// As above, cancellable: a stop request on `token` completes the wait as
+  /// "stopped" and withdraws the registration.
   template <WaitPredicate Pred>
   [[nodiscard]] Wait<CoreRegistrar<StdDiatomicCore>, Pred, true> wait_until(
       Pred pred, std::stop_token token) {
@@ -91,13 +95,13 @@ class SinkOps {
   StdDiatomicCore& core() const noexcept { return static_cast<const Derived&>(*this).core(); }
 };
 
-// The producer-side operation, written once for DiatomicWaker, WakeSource and
-// WakeSourceRef.
+/// The producer-side operation, written once for DiatomicWaker, WakeSource and
+/// WakeSourceRef.
 template <class Derived>
 class SourceOps {
  public:
-  // Calls the registered waker if the consumer is registered, at most once per
-  // registration; otherwise does nothing. Any thread; never blocks or spins.
+  /// Calls the registered waker if the consumer is registered, at most once per
+  /// registration; otherwise does nothing. Any thread; never blocks or spins.
   void notify() const noexcept { core().notify(); }
 
  protected:
@@ -112,12 +116,12 @@ class SourceOps {
 class WakeSinkRef;
 class WakeSourceRef;
 
-// The primitive itself, for users who own its storage (no allocation). Use
-// sink_ref() / source_ref() to hand out the two roles, or call the members
-// directly, keeping to one consumer thread at a time.
-//
-// Lifetime: destroy it only when no notify() and no consumer-side call is in
-// progress (debug builds check). Its destructor drops the cached wakers.
+/// The primitive itself, for users who own its storage (no allocation). Use
+/// sink_ref() / source_ref() to hand out the two roles, or call the members
+/// directly, keeping to one consumer thread at a time.
+///
+/// Lifetime: destroy it only when no notify() and no consumer-side call is in
+/// progress (debug builds check). Its destructor drops the cached wakers.
 class DiatomicWaker : public detail::SinkOps<DiatomicWaker>,
                       public detail::SourceOps<DiatomicWaker> {
  public:
@@ -125,9 +129,9 @@ class DiatomicWaker : public detail::SinkOps<DiatomicWaker>,
   DiatomicWaker(const DiatomicWaker&) = delete;
   DiatomicWaker& operator=(const DiatomicWaker&) = delete;
 
-  // The consumer role, borrowed: at most one should be in use at a time.
+  /// The consumer role, borrowed: at most one should be in use at a time.
   [[nodiscard]] WakeSinkRef sink_ref() noexcept;
-  // The producer role, borrowed: copy it freely.
+  /// The producer role, borrowed: copy it freely.
   [[nodiscard]] WakeSourceRef source_ref() noexcept;
 
  private:
@@ -145,19 +149,23 @@ class DiatomicWaker : public detail::SinkOps<DiatomicWaker>,
 
 class WakeSource;
 
-// The consumer end of a heap-allocated DiatomicWaker shared with any number of
-// WakeSources. Move-only: there is one consumer. Destroying the sink withdraws
-// its registration, so no notification that starts afterwards calls its
-// wakers, and drops its cached wakers (see clear()). A waker call already in
-// progress at that moment may still be running when the destructor returns;
-// its wakers then stay alive until the last WakeSource goes. Wakers that own
-// their target (RcWaker, this_thread::waker(), the coroutine awaiter's) make
-// that safe.
+/// The consumer end of a heap-allocated DiatomicWaker shared with any number of
+/// WakeSources. Move-only: there is one consumer. Destroying the sink withdraws
+/// its registration, so no notification that starts afterwards calls its
+/// wakers, and drops its cached wakers (see clear()). A waker call already in
+/// progress at that moment may still be running when the destructor returns;
+/// its wakers then stay alive until the last WakeSource goes. Wakers that own
+/// their target (RcWaker, this_thread::waker(), the coroutine awaiter's) make
+/// that safe.
 class WakeSink : public detail::SinkOps<WakeSink> {
  public:
-  // Allocates the shared state; throws std::bad_alloc if that fails.
+  /// Allocates the shared state; throws std::bad_alloc if that fails.
   WakeSink() : inner_(std::make_shared<DiatomicWaker>()) {}
+  /// Takes over `other`'s shared state; `other` may then only be assigned to
+  /// or destroyed (debug builds abort on its consumer-side calls).
   WakeSink(WakeSink&&) noexcept = default;
+  /// Releases this sink's state as its destructor would, then takes over
+  /// `other`'s.
   WakeSink& operator=(WakeSink&& other) noexcept {
     WakeSink old(std::move(*this));
     inner_ = std::move(other.inner_);
@@ -169,7 +177,7 @@ class WakeSink : public detail::SinkOps<WakeSink> {
     if (inner_) inner_->clear();
   }
 
-  // A new producer end for this sink.
+  /// A new producer end for this sink.
   [[nodiscard]] WakeSource source() const noexcept;
 
  private:
@@ -182,8 +190,8 @@ class WakeSink : public detail::SinkOps<WakeSink> {
   std::shared_ptr<DiatomicWaker> inner_;
 };
 
-// A producer end of a WakeSink. Copyable; each copy keeps the shared state
-// alive. notify() from any thread.
+/// A producer end of a WakeSink. Copyable; each copy keeps the shared state
+/// alive. notify() from any thread.
 class WakeSource : public detail::SourceOps<WakeSource> {
  private:
   friend class WakeSink;
@@ -201,13 +209,15 @@ inline WakeSource WakeSink::source() const noexcept {
   return WakeSource(inner_);
 }
 
-// The consumer role of a DiatomicWaker the user owns; no allocation. Move-only
-// so that the type system helps keep one consumer. The DiatomicWaker must
-// outlive it. Its destructor does nothing: the registration and cached waker
-// belong to the DiatomicWaker.
+/// The consumer role of a DiatomicWaker the user owns; no allocation. Move-only
+/// so that the type system helps keep one consumer. The DiatomicWaker must
+/// outlive it. Its destructor does nothing: the registration and cached waker
+/// belong to the DiatomicWaker.
 class WakeSinkRef : public detail::SinkOps<WakeSinkRef> {
  public:
+  /// Takes over the role; `other` may then only be assigned to or destroyed.
   WakeSinkRef(WakeSinkRef&& other) noexcept : target_(std::exchange(other.target_, nullptr)) {}
+  /// Takes over the role; `other` may then only be assigned to or destroyed.
   WakeSinkRef& operator=(WakeSinkRef&& other) noexcept {
     target_ = std::exchange(other.target_, nullptr);
     return *this;
@@ -228,8 +238,8 @@ class WakeSinkRef : public detail::SinkOps<WakeSinkRef> {
   DiatomicWaker* target_;
 };
 
-// The producer role of a DiatomicWaker the user owns; a copyable pointer. The
-// DiatomicWaker must outlive every notify() made through it.
+/// The producer role of a DiatomicWaker the user owns; a copyable pointer. The
+/// DiatomicWaker must outlive every notify() made through it.
 class WakeSourceRef : public detail::SourceOps<WakeSourceRef> {
  private:
   friend class DiatomicWaker;

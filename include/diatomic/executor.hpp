@@ -1,6 +1,7 @@
-// Where a coroutine that waits with co_await is resumed: the one-function
-// Executor concept, the Job it runs, and InlineExecutor, the default, which
-// resumes on the notifying thread through a per-thread trampoline.
+/// \file
+/// Where a coroutine that waits with co_await is resumed: the one-function
+/// Executor concept, the Job it runs, and InlineExecutor, the default, which
+/// resumes on the notifying thread through a per-thread trampoline.
 #pragma once
 
 #include <diatomic/export.hpp>
@@ -14,23 +15,25 @@ class InlineExecutor;
 class RunLoop;
 
 namespace detail {
-// The intrusive link of a Job: it lives in the waiting coroutine's awaiter, so
-// queueing a resumption allocates nothing. `run` must not touch the node after
-// it has resumed the coroutine (the coroutine may destroy it).
+/// The intrusive link of a Job: it lives in the waiting coroutine's awaiter, so
+/// queueing a resumption allocates nothing. `run` must not touch the node after
+/// it has resumed the coroutine (the coroutine may destroy it).
 struct JobNode {
   JobNode* next = nullptr;
   void (*run)(JobNode*) noexcept = nullptr;
 };
 }  // namespace detail
 
-// One unit of work an executor is given: call it exactly once, on the thread
-// the executor chooses. A Job is a pointer-sized, trivially copyable,
-// noexcept callable; it polls a waiting coroutine's predicate and resumes the
-// coroutine when the predicate holds. A Job that is never run leaves its
-// coroutine suspended forever (and its frame alive).
+/// One unit of work an executor is given: call it exactly once, on the thread
+/// the executor chooses. A Job is a pointer-sized, trivially copyable,
+/// noexcept callable; it polls a waiting coroutine's predicate and resumes the
+/// coroutine when the predicate holds. A Job that is never run leaves its
+/// coroutine suspended forever (and its frame alive).
 class Job {
  public:
+  /// Made by the library for a waiting coroutine, not by users.
   explicit Job(detail::JobNode& node) noexcept : node_(&node) {}
+  /// Runs the job: call it exactly once.
   void operator()() const noexcept { node_->run(node_); }
 
  private:
@@ -39,31 +42,34 @@ class Job {
   detail::JobNode* node_;
 };
 
-// The one-function executor concept: `ex.execute(job)` arranges for `job()`
-// to be called exactly once, now or later, on a thread of its choice.
-// execute is called from inside a waker call, which is noexcept: if it throws,
-// std::terminate is called, so an executor that can fail to queue (bad_alloc)
-// terminates the process. Executors are held by value: pass a cheap handle
-// (RunLoop::executor(), an asio executor through diatomic/asio.hpp).
-//
-//   struct MyPool {
-//     ThreadPool* pool;
-//     void execute(diatomic::Job job) const { pool->submit(job); }
-//   };
+/// The one-function executor concept: `ex.execute(job)` arranges for `job()`
+/// to be called exactly once, now or later, on a thread of its choice.
+/// execute is called from inside a waker call, which is noexcept: if it throws,
+/// std::terminate is called, so an executor that can fail to queue (bad_alloc)
+/// terminates the process. Executors are held by value: pass a cheap handle
+/// (RunLoop::executor(), an asio executor through diatomic/asio.hpp).
+///
+///   struct MyPool {
+///     ThreadPool* pool;
+///     void execute(diatomic::Job job) const { pool->submit(job); }
+///   };
 template <class E>
 concept Executor = std::copy_constructible<E> && requires(const E& ex, Job job) {
   ex.execute(job);
 };
 
-// The default: runs the job on the calling thread, that is the thread whose
-// notify() woke the coroutine. Guarded by a per-thread trampoline: a job
-// started while another job runs on the same thread is queued and run by the
-// outermost call once the current one returns, so coroutines that notify
-// each other in a chain (A wakes B wakes A ...) run one after another at a
-// constant stack depth instead of nesting.
+/// The default: runs the job on the calling thread, that is the thread whose
+/// notify() woke the coroutine. Guarded by a per-thread trampoline: a job
+/// started while another job runs on the same thread is queued and run by the
+/// outermost call once the current one returns, so coroutines that notify
+/// each other in a chain (A wakes B wakes A ...) run one after another at a
+/// constant stack depth instead of nesting.
 class InlineExecutor {
  public:
+  /// Runs `job` now, or, if a job is already running on this thread, once it
+  /// returns.
   DIATOMIC_EXPORT void execute(Job job) const noexcept;
+  /// All inline executors are the same.
   friend bool operator==(InlineExecutor, InlineExecutor) noexcept { return true; }
 };
 

@@ -1,12 +1,13 @@
-// diatomic::RunLoop: a small single-thread run loop that coroutines waiting
-// with co_await can be resumed on. One thread runs it (run() or
-// run_until_idle()); any thread may hand it jobs through its executor.
-//
-//   diatomic::RunLoop loop;
-//   std::thread worker([&] { loop.run(); });
-//   co_await sink.wait_until(pred).resume_on(loop.executor());  // resumes on `worker`
-//   loop.stop();
-//   worker.join();
+/// \file
+/// diatomic::RunLoop: a small single-thread run loop that coroutines waiting
+/// with co_await can be resumed on. One thread runs it (run() or
+/// run_until_idle()); any thread may hand it jobs through its executor.
+///
+///   diatomic::RunLoop loop;
+///   std::thread worker([&] { loop.run(); });
+///   co_await sink.wait_until(pred).resume_on(loop.executor());  // resumes on `worker`
+///   loop.stop();
+///   worker.join();
 #pragma once
 
 #include <diatomic/executor.hpp>
@@ -19,13 +20,13 @@ namespace diatomic {
 
 class RunLoopExecutor;
 
-// Jobs run in FIFO order, one at a time, on the thread inside run() or
-// run_until_idle(). Queueing allocates nothing (the job's node lives in the
-// waiting coroutine's awaiter). Memory: everything a thread did before
-// execute() is visible to the job when it runs (the queue's mutex orders it).
-// Lifetime: destroy the loop only after its last execute() returned and with
-// no job queued (debug builds abort otherwise: those coroutines would never
-// resume). Not copyable or movable: executors point to it.
+/// Jobs run in FIFO order, one at a time, on the thread inside run() or
+/// run_until_idle(). Queueing allocates nothing (the job's node lives in the
+/// waiting coroutine's awaiter). Memory: everything a thread did before
+/// execute() is visible to the job when it runs (the queue's mutex orders it).
+/// Lifetime: destroy the loop only after its last execute() returned and with
+/// no job queued (debug builds abort otherwise: those coroutines would never
+/// resume). Not copyable or movable: executors point to it.
 class RunLoop {
  public:
   RunLoop() noexcept = default;
@@ -33,20 +34,20 @@ class RunLoop {
   RunLoop& operator=(const RunLoop&) = delete;
   DIATOMIC_EXPORT ~RunLoop();
 
-  // A handle that queues jobs on this loop; cheap to copy.
+  /// A handle that queues jobs on this loop; cheap to copy.
   [[nodiscard]] RunLoopExecutor executor() noexcept;
 
-  // Runs jobs on the calling thread, sleeping while the queue is empty, until
-  // stop() is called; then returns after the job it is running, leaving the
-  // rest queued. Returns at once if stop() was already called (stop is
-  // sticky). One thread at a time.
+  /// Runs jobs on the calling thread, sleeping while the queue is empty, until
+  /// stop() is called; then returns after the job it is running, leaving the
+  /// rest queued. Returns at once if stop() was already called (stop is
+  /// sticky). One thread at a time.
   DIATOMIC_EXPORT void run();
 
-  // Runs jobs on the calling thread until the queue is empty, including jobs
-  // queued meanwhile; never sleeps. Ignores stop(). One thread at a time.
+  /// Runs jobs on the calling thread until the queue is empty, including jobs
+  /// queued meanwhile; never sleeps. Ignores stop(). One thread at a time.
   DIATOMIC_EXPORT void run_until_idle();
 
-  // Makes run() return, now or when it is next called. Any thread.
+  /// Makes run() return, now or when it is next called. Any thread.
   DIATOMIC_EXPORT void stop() noexcept;
 
  private:
@@ -61,10 +62,12 @@ class RunLoop {
   bool stopped_ = false;             // guarded by mutex_
 };
 
-// The Executor of a RunLoop: execute(job) queues the job and wakes the loop.
+/// The Executor of a RunLoop: execute(job) queues the job and wakes the loop.
 class RunLoopExecutor {
  public:
+  /// Queues `job` on the loop and wakes it; any thread.
   void execute(Job job) const noexcept { loop_->execute(job); }
+  /// Executors of the same loop are equal.
   friend bool operator==(RunLoopExecutor, RunLoopExecutor) noexcept = default;
 
  private:

@@ -1,28 +1,29 @@
-// The wait object of DESIGN.md section 4: `sink.wait_until(pred)` (and
-// `wait_until(atomic_waker, pred)`) returns a Wait whose poll(waker) runs the
-// protocol once: check, register, re-check, unregister if the re-check holds.
-// Two drivers run it: diatomic::block_on (threads, diatomic/block_on.hpp) and
-// co_await (coroutines, diatomic/coro.hpp).
-//
-//   diatomic::block_on(sink.wait_until([&] { return ready.load(std::memory_order_acquire); }));
-//   std::uint64_t v = co_await sink.wait_until([&] { return channel.try_recv(); });
-//
-// Contract (quote this):
-//   Predicate. Called on the consumer side only, one call at a time, with no
-//   lock held. It returns bool (the wait yields nothing) or an optional-like
-//   value R, contextually convertible to bool with *R the result (the wait
-//   yields that, e.g. T for std::optional<T>). A predicate that consumes (a
-//   try_recv) is called again only after it returned empty. If it throws, the
-//   exception leaves poll() (and the driver) with the sink unregistered.
-//   Stop. With a std::stop_token, a poll that finds stop requested withdraws
-//   the registration without calling the predicate and completes with
-//   "stopped": the wait yields false (bool predicate) or an empty
-//   std::optional<T>. A value published meanwhile stays for the next wait.
-//   Memory. As the primitive's contract: the re-check after registering sees
-//   every write a producer made before a notify() that the registration did
-//   not catch.
-//   Lifetime. The wait refers to its primitive, which must outlive it.
-//   Concurrency. poll() is a consumer-side call: one thread at a time.
+/// \file
+/// The wait object of DESIGN.md section 4: `sink.wait_until(pred)` (and
+/// `wait_until(atomic_waker, pred)`) returns a Wait whose poll(waker) runs the
+/// protocol once: check, register, re-check, unregister if the re-check holds.
+/// Two drivers run it: diatomic::block_on (threads, diatomic/block_on.hpp) and
+/// co_await (coroutines, diatomic/coro.hpp).
+///
+///   diatomic::block_on(sink.wait_until([&] { return ready.load(std::memory_order_acquire); }));
+///   std::uint64_t v = co_await sink.wait_until([&] { return channel.try_recv(); });
+///
+/// Contract (quote this):
+///   Predicate. Called on the consumer side only, one call at a time, with no
+///   lock held. It returns bool (the wait yields nothing) or an optional-like
+///   value R, contextually convertible to bool with *R the result (the wait
+///   yields that, e.g. T for std::optional<T>). A predicate that consumes (a
+///   try_recv) is called again only after it returned empty. If it throws, the
+///   exception leaves poll() (and the driver) with the sink unregistered.
+///   Stop. With a std::stop_token, a poll that finds stop requested withdraws
+///   the registration without calling the predicate and completes with
+///   "stopped": the wait yields false (bool predicate) or an empty
+///   std::optional<T>. A value published meanwhile stays for the next wait.
+///   Memory. As the primitive's contract: the re-check after registering sees
+///   every write a producer made before a notify() that the registration did
+///   not catch.
+///   Lifetime. The wait refers to its primitive, which must outlive it.
+///   Concurrency. poll() is a consumer-side call: one thread at a time.
 #pragma once
 
 #include <diatomic/atomic_waker.hpp>
@@ -41,14 +42,14 @@
 
 namespace diatomic {
 
-// An optional-like predicate result: tested for emptiness, then dereferenced.
+/// An optional-like predicate result: tested for emptiness, then dereferenced.
 template <class R>
 concept OptionalLike = !std::same_as<R, bool> && requires(R r) {
   static_cast<bool>(r);
   *std::move(r);
 };
 
-// What wait_until accepts: a callable returning bool or an OptionalLike value.
+/// What wait_until accepts: a callable returning bool or an OptionalLike value.
 template <class P>
 concept WaitPredicate = std::invocable<P&> && (std::same_as<std::invoke_result_t<P&>, bool> ||
                                                OptionalLike<std::invoke_result_t<P&>>);
@@ -64,7 +65,7 @@ struct Yield<R> {
   using type = std::remove_cvref_t<decltype(*std::declval<R>())>;
 };
 
-// Registration on a dual-slot core (DiatomicWaker, WakeSink, WakeSinkRef).
+/// Registration on a dual-slot core (DiatomicWaker, WakeSink, WakeSinkRef).
 template <class Core>
 class CoreRegistrar {
  public:
@@ -73,9 +74,9 @@ class CoreRegistrar {
   void unregister() noexcept { core_->unregister(); }
   [[nodiscard]] const void* primitive() const noexcept { return core_; }
 
-  // After unregister(): waits until no notifier on another thread is inside
-  // (or about to enter) a call of the waker cached in the core. A notifier
-  // further down this thread's own stack is left alone: it only returns.
+  /// After unregister(): waits until no notifier on another thread is inside
+  /// (or about to enter) a call of the waker cached in the core. A notifier
+  /// further down this thread's own stack is left alone: it only returns.
   void quiesce() const noexcept {
     if (WakeScope::active(core_)) return;
     while (core_->notifying()) std::this_thread::yield();
@@ -85,10 +86,10 @@ class CoreRegistrar {
   Core* core_;
 };
 
-// Registration on an AtomicWaker. It has no unregister: a stale registration
-// costs one spurious wake later, which drivers absorb by polling again. It
-// cannot tell when a wake it started has finished (take() returns before the
-// waker is called), so it offers no quiesce(): no co_await, see Wait.
+/// Registration on an AtomicWaker. It has no unregister: a stale registration
+/// costs one spurious wake later, which drivers absorb by polling again. It
+/// cannot tell when a wake it started has finished (take() returns before the
+/// waker is called), so it offers no quiesce(): no co_await, see Wait.
 class AtomicWakerRegistrar {
  public:
   explicit AtomicWakerRegistrar(AtomicWaker& waker) noexcept : waker_(&waker) {}
@@ -101,38 +102,42 @@ class AtomicWakerRegistrar {
 
 }  // namespace detail
 
-// One wait for Pred on a primitive, run by block_on or co_await. Movable
-// until a driver starts it.
+/// One wait for Pred on a primitive, run by block_on or co_await. Movable
+/// until a driver starts it.
 template <class Registrar, WaitPredicate Pred, bool Stoppable>
 class Wait {
   using Value = typename detail::Yield<std::invoke_result_t<Pred&>>::type;
   static constexpr bool kYieldsValue = !std::is_void_v<Value>;
 
  public:
+  /// True if the wait takes a std::stop_token (wait_until(pred, token)).
   static constexpr bool kStoppable = Stoppable;
 
-  // What block_on and co_await return: without a stop token, nothing (bool
-  // predicate) or the value; with one, bool (false = stopped) or
-  // std::optional<value> (empty = stopped).
+  /// What block_on and co_await return: without a stop token, nothing (bool
+  /// predicate) or the value; with one, bool (false = stopped) or
+  /// std::optional<value> (empty = stopped).
   using result_type =
       std::conditional_t<Stoppable, std::conditional_t<kYieldsValue, std::optional<Value>, bool>,
                          Value>;
-  // What poll() returns inside its optional: result_type, or std::monostate
-  // for void.
+  /// What poll() returns inside its optional: result_type, or std::monostate
+  /// for void.
   using output_type = std::conditional_t<std::is_void_v<result_type>, std::monostate, result_type>;
 
+  /// A wait for `pred` on the primitive behind `registrar`; made by
+  /// wait_until, not by users.
   Wait(Registrar registrar, Pred pred) noexcept(std::is_nothrow_move_constructible_v<Pred>)
     requires(!Stoppable)
       : registrar_(registrar), pred_(std::move(pred)) {}
+  /// As above, stopped by a stop request on `token`.
   Wait(Registrar registrar, Pred pred, std::stop_token token) noexcept(
       std::is_nothrow_move_constructible_v<Pred>)
     requires Stoppable
       : registrar_(registrar), pred_(std::move(pred)), token_(std::move(token)) {}
 
-  // The protocol, once: (stop?) check, register `waker`, re-check, and
-  // unregister if the re-check holds. Returns the output when complete, or
-  // nullopt with `waker` registered. Throws what the predicate or the
-  // waker's clone throws, unregistered.
+  /// The protocol, once: (stop?) check, register `waker`, re-check, and
+  /// unregister if the re-check holds. Returns the output when complete, or
+  /// nullopt with `waker` registered. Throws what the predicate or the
+  /// waker's clone throws, unregistered.
   [[nodiscard]] std::optional<output_type> poll(const Waker& waker) {
     if constexpr (Stoppable) {
       if (token_.stop_requested()) {
@@ -156,25 +161,26 @@ class Wait {
     return std::nullopt;
   }
 
+  /// The token that stops this wait.
   [[nodiscard]] std::stop_token stop_token() const noexcept
     requires Stoppable
   {
     return token_;
   }
 
-  // Turns poll()'s output into the driver's result.
+  /// Turns poll()'s output into the driver's result.
   static result_type into_result(output_type&& out) noexcept(
       std::is_nothrow_move_constructible_v<output_type>) {
     if constexpr (!std::is_void_v<result_type>) return std::move(out);
   }
 
-  // co_await, resumed on the notifying thread (InlineExecutor).
+  /// co_await, resumed on the notifying thread (InlineExecutor).
   [[nodiscard]] Awaiter<Wait, InlineExecutor> operator co_await() && {
     return std::move(*this).resume_on(InlineExecutor{});
   }
 
-  // co_await, resumed through `executor` (RunLoop::executor(), an asio
-  // executor via diatomic/asio.hpp, or any Executor).
+  /// co_await, resumed through `executor` (RunLoop::executor(), an asio
+  /// executor via diatomic/asio.hpp, or any Executor).
   template <Executor E>
   [[nodiscard]] Awaiter<Wait, E> resume_on(E executor) && {
     static_assert(requires(const Registrar& r) { r.quiesce(); },
@@ -210,15 +216,16 @@ class Wait {
   [[no_unique_address]] std::conditional_t<Stoppable, std::stop_token, std::monostate> token_;
 };
 
-// Waits on an AtomicWaker: the same protocol and results as
-// sink.wait_until, for block_on only (see AtomicWakerRegistrar). The
-// registration is not withdrawn when the wait completes: the waker stays in
-// the AtomicWaker's slot and a later wake() wakes it once, spuriously.
+/// Waits on an AtomicWaker: the same protocol and results as
+/// sink.wait_until, for block_on only (see AtomicWakerRegistrar). The
+/// registration is not withdrawn when the wait completes: the waker stays in
+/// the AtomicWaker's slot and a later wake() wakes it once, spuriously.
 template <WaitPredicate Pred>
 [[nodiscard]] Wait<detail::AtomicWakerRegistrar, Pred, false> wait_until(AtomicWaker& waker,
                                                                          Pred pred) {
   return {detail::AtomicWakerRegistrar(waker), std::move(pred)};
 }
+/// As above, stopped by a stop request on `token`.
 template <WaitPredicate Pred>
 [[nodiscard]] Wait<detail::AtomicWakerRegistrar, Pred, true> wait_until(AtomicWaker& waker, Pred pred,
                                                                         std::stop_token token) {
