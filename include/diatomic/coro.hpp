@@ -118,9 +118,11 @@ class Awaiter : private detail::JobNode {
   static constexpr std::uint32_t kScheduled = 1u << 0;  // S
   static constexpr std::uint32_t kNotified = 1u << 1;   // N
 
+  /// A stop request polls like a wake, but its thread holds no lock of the
+  /// primitive, so it must not open a WakeScope (see wake_fn).
   struct OnStop {
     Awaiter* self;
-    void operator()() const noexcept { wake_fn(self); }
+    void operator()() const noexcept { schedule(self); }
   };
 
   /// Polls while it owns S. Returns true when the wait is complete and may be
@@ -162,11 +164,17 @@ class Awaiter : private detail::JobNode {
     if (self->drive()) self->handle_.resume();
   }
 
+  /// The waker's wake and wake_by_ref. Only the primitive calls it, from the
+  /// notifier that holds its lock: say so for the length of the call, in case
+  /// the executor runs the poll right here (then quiesce() must not wait for
+  /// the lock this very stack holds).
   static void wake_fn(void* data) noexcept {
     auto* self = static_cast<Awaiter*>(data);
-    // The notifier calling us holds the primitive's lock: say so for the
-    // length of this call, in case the executor runs the poll right here.
     const detail::WakeScope scope(self->wait_.primitive());
+    schedule(self);
+  }
+
+  static void schedule(Awaiter* self) noexcept {
     // Ordering: acq_rel. Acquire: pairs with the release in drive(), so the
     // poll we may queue runs after the last one. Release: the poll we queue
     // or ask for sees what this thread did before waking.
