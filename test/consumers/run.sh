@@ -5,7 +5,8 @@
 #   pkgconfig-shared  c++ $(pkg-config --cflags --libs diatomic)
 #   pkgconfig-static  c++ -static $(pkg-config --static --cflags --libs diatomic)
 #   meson-wrap        dependency('diatomic') from subprojects/diatomic.wrap
-#                     (a git archive of HEAD in packagecache; no network)
+#                     (a git archive of HEAD in packagecache, or a tar of the
+#                     source tree outside git; no network)
 #   meson-installed   dependency('diatomic') found through pkg-config
 #   cmake             find_package(diatomic CONFIG REQUIRED), diatomic::diatomic
 # Usage: test/consumers/run.sh [WORKDIR]   (default: a new mktemp directory)
@@ -159,11 +160,19 @@ check_meson_wrap() {
   dir=$(project meson-wrap meson)
   archive=diatomic-$VERSION.tar.gz
   mkdir -p "$dir/subprojects/packagecache"
-  try "git archive of HEAD (the wrap path needs a git checkout)" \
-    git -C "$DIATOMIC_ROOT" archive --format=tar.gz --prefix="diatomic-$VERSION/" \
-    -o "$dir/subprojects/packagecache/$archive" HEAD || return 1
-  git -C "$DIATOMIC_ROOT" diff --quiet HEAD -- . ':!test/consumers' 2>/dev/null ||
-    echo "note: the working tree differs from HEAD; the wrap archive holds HEAD" >>"$log"
+  if git -C "$DIATOMIC_ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    try "git archive of HEAD" \
+      git -C "$DIATOMIC_ROOT" archive --format=tar.gz --prefix="diatomic-$VERSION/" \
+      -o "$dir/subprojects/packagecache/$archive" HEAD || return 1
+    git -C "$DIATOMIC_ROOT" diff --quiet HEAD 2>/dev/null ||
+      echo "note: the working tree differs from HEAD; the wrap archive holds HEAD" >>"$log"
+  else
+    # Not a git checkout (an unpacked release): archive the source tree itself.
+    try "tar of the source tree" \
+      tar -C "$DIATOMIC_ROOT" --exclude=./build --exclude='./subprojects/*/' \
+      --transform "s|^\\.|diatomic-$VERSION|" -czf "$dir/subprojects/packagecache/$archive" . ||
+      return 1
+  fi
   cat >"$dir/subprojects/diatomic.wrap" <<EOF
 [wrap-file]
 directory = diatomic-$VERSION
