@@ -47,8 +47,8 @@ typename std::remove_cvref_t<W>::result_type block_on(W&& wait) {
     void operator()() const noexcept { waker->wake_by_ref(); }
   };
   const Waker waker = this_thread::waker();
-  /// Declared after `waker`, so destroyed first: its destructor waits for a
-  /// callback running on another thread, which uses `waker`.
+  // Declared after `waker`, so destroyed first: its destructor waits for a
+  // callback running on another thread, which uses `waker`.
   std::optional<std::stop_callback<WakeOnStop>> on_stop;
   if constexpr (Wait::kStoppable) on_stop.emplace(wait.stop_token(), WakeOnStop{&waker});
   for (;;) {
