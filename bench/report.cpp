@@ -31,7 +31,7 @@ constexpr std::string_view kMinTime = "0.2";
 
 struct Result {
   double ns_per_op = 0;       // median over the repetitions
-  double cv = 0;              // coefficient of variation of ns/op, if reported
+  double cv = 0;              // coefficient of variation of ns/op over the repetitions
   std::optional<double> rmw;  // rmw/op counter (median), if the benchmark counts
 };
 using Results = std::map<std::string, Result, std::less<>>;
@@ -68,9 +68,13 @@ class ProgressReporter final : public benchmark::BenchmarkReporter {
     return true;
   }
 
+  // Called once with a benchmark's repetitions, then once with its
+  // aggregates (mean, median, stddev, cv): the progress line comes with those.
   void ReportRuns(const std::vector<Run>& runs) override {
+    const Result* finished = nullptr;
+    std::string name;
     for (const Run& run : runs) {
-      const std::string& name = run.run_name.function_name;
+      name = run.run_name.function_name;
       if (run.error_occurred) {
         fmt::print("  {}: error: {}\n", name, run.error_message);
         errors_ = true;
@@ -78,18 +82,21 @@ class ProgressReporter final : public benchmark::BenchmarkReporter {
       }
       if (run.run_type != Run::RT_Aggregate) continue;
       Result& result = results_[name];
+      finished = &result;
+      // A percentage aggregate holds its fraction in the accumulated time.
       if (run.aggregate_name == "cv") result.cv = run.real_accumulated_time;
       if (run.aggregate_name != "median") continue;
       result.ns_per_op = run.GetAdjustedRealTime();
       if (const auto counter = run.counters.find("rmw/op"); counter != run.counters.end()) {
         result.rmw = counter->second.value;
       }
-      ++done_;
-      const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
-      fmt::print("[{:2}/{}] {:5.0f} s  {:<24} {:9.1f} ns/op\n", done_, total_, elapsed, name,
-                 result.ns_per_op);
-      std::fflush(stdout);
     }
+    if (finished == nullptr) return;
+    ++done_;
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+    fmt::print("[{:2}/{}] {:5.0f} s  {:<24} {:9.1f} ns/op  (cv {:4.1f} %)\n", done_, total_,
+               elapsed, name, finished->ns_per_op, 100 * finished->cv);
+    std::fflush(stdout);
   }
 
   [[nodiscard]] bool errors() const noexcept { return errors_; }
@@ -210,9 +217,10 @@ bool plot(const std::filesystem::path& dir, const std::string& data) {
       "set style histogram clustered gap 1\n"
       "set style fill solid 0.8 border -1\n"
       "set yrange [0:*]\n"
+      "set offsets 0, 0, graph 0.1, 0\n"
       "set grid ytics\n"
-      "set key top right\n"
-      "plot '{}' using 2:xtic(1) title 'measured', '' using 3 title 'target', "
+      "set key outside below horizontal\n"
+      "plot '{}' using 2:xtic(1) title 'measured', '' using 3 title 'target (0: none)', "
       "1 with lines lc rgb 'black' dashtype 2 title 'same speed'\n",
       png_file.string(), data_file.string());
   const std::string command = fmt::format("gnuplot '{}'", script_file.string());
