@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <stop_token>
 #include <thread>
+#include <vector>
 
 #include "coro_task.hpp"
 #include "watchdog.hpp"
@@ -320,6 +321,50 @@ TEST(CoAwait, destroying_a_suspended_coroutine_withdraws_its_registration) {
   task.destroy();
   EXPECT_FALSE(sink.state().registered());
   source.notify();  // must not reach the destroyed frame (AddressSanitizer would say)
+}
+
+// A user executor through the one-function concept: it only collects jobs.
+struct CollectingExecutor {
+  std::vector<Job>* jobs;
+  void execute(Job job) const { jobs->push_back(job); }
+};
+static_assert(Executor<CollectingExecutor>);
+
+TEST(CoAwait, resumes_only_through_a_user_executor_and_a_stop_while_queued_adds_no_poll) {
+  WakeSink sink;
+  WakeSource source = sink.source();
+  std::stop_source stop;
+  std::vector<Job> jobs;
+  bool held = true;
+  Task task = [](WakeSink& s, std::stop_token t, CollectingExecutor ex, bool& h) -> Task {
+    h = co_await s.wait_until([] { return false; }, t).resume_on(ex);
+  }(sink, stop.get_token(), CollectingExecutor{&jobs}, held);
+  source.notify();     // queues one poll
+  stop.request_stop();  // a poll is already queued: it only asks it to look again
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_FALSE(task.finished()) << "resumed before the executor ran the job";
+  const Job job = jobs.front();
+  jobs.clear();
+  job();
+  EXPECT_TRUE(task.finished());
+  EXPECT_FALSE(held);
+  EXPECT_TRUE(jobs.empty());
+  EXPECT_FALSE(sink.state().registered());
+}
+
+TEST(CoAwaitDeathTest, destroying_a_coroutine_whose_poll_is_queued_aborts_with_a_message) {
+  EXPECT_DEATH(
+      {
+        WakeSink sink;
+        WakeSource source = sink.source();
+        std::vector<Job> jobs;
+        Task task = [](WakeSink& s, CollectingExecutor ex) -> Task {
+          co_await s.wait_until([] { return false; }).resume_on(ex);
+        }(sink, CollectingExecutor{&jobs});
+        source.notify();  // queues a poll that will never run
+        task.destroy();
+      },
+      "request stop on the wait's std::stop_token");
 }
 
 TEST(CoAwait, waits_allocate_nothing_once_the_waker_is_cached) {
