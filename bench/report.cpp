@@ -137,10 +137,16 @@ void rmw_table(fmt::memory_buffer& out, const Results& results) {
   }
 }
 
+// "12.3 (4%)": ns/op and the coefficient of variation over the repetitions.
+std::string with_cv(const Result& r) {
+  return fmt::format("{:.1f} ({:.0f}%)", r.ns_per_op, 100 * r.cv);
+}
+
 void speed_table(fmt::memory_buffer& out, const Results& results, std::string& plot_data) {
   fmt::format_to(std::back_inserter(out),
-                 "\nSpeed, ns/op (median of {} repetitions; op = one round trip for S4, S5, S7)\n"
-                 "{:<42} {:>13} {:>13} {:>8}  {}\n",
+                 "\nSpeed, ns/op: median of {} repetitions (cv: their spread); op = one round "
+                 "trip for S4, S5, S7\n"
+                 "{:<42} {:>15} {:>15} {:>8}  {}\n",
                  kRepetitions, "scenario", kDiatomic, kAtomicWaker, "AW/DW", "target");
   for (const Scenario& s : kScenarios) {
     const Result* dw = find(results, s.id, kDiatomic);
@@ -151,15 +157,15 @@ void speed_table(fmt::memory_buffer& out, const Results& results, std::string& p
     std::string target = "-";
     if (aw != nullptr) {
       const double ratio = aw->ns_per_op / dw->ns_per_op;
-      aw_ns = fmt::format("{:.1f}", aw->ns_per_op);
+      aw_ns = with_cv(*aw);
       ratio_text = fmt::format("{:.2f}x", ratio);
       if (s.min_speedup > 0) {
         target = fmt::format(">= {:.1f}  {}", s.min_speedup, verdict(ratio >= s.min_speedup));
       }
       plot_data += fmt::format("{} {:.3f} {:.2f}\n", s.id, ratio, s.min_speedup);
     }
-    fmt::format_to(std::back_inserter(out), "{:<3}{:<39} {:>13.1f} {:>13} {:>8}  {}\n", s.id,
-                   s.title, dw->ns_per_op, aw_ns, ratio_text, target);
+    fmt::format_to(std::back_inserter(out), "{:<3}{:<39} {:>15} {:>15} {:>8}  {}\n", s.id,
+                   s.title, with_cv(*dw), aw_ns, ratio_text, target);
   }
 }
 
