@@ -38,6 +38,8 @@ concept WaitObject = requires(W& wait, const Waker& waker) {
   W::kStoppable;
 };
 
+/// Runs `wait` (from wait_until) to completion on the calling thread, parking
+/// it between polls, and returns the wait's result; see this file's contract.
 template <class W>
   requires WaitObject<std::remove_cvref_t<W>>
 typename std::remove_cvref_t<W>::result_type block_on(W&& wait) {
