@@ -1,57 +1,38 @@
-// The program every consumer project builds against an installed (or wrapped)
-// libdiatomic: two threads pass a counter back and forth 1000 times through
-// two WakeSink/WakeSource pairs, each side waiting with the register /
-// re-check / park protocol. It prints one line that run.sh checks; a lost
-// wake-up hangs it, and run.sh turns the hang into a failure.
+// Two threads pass a counter back and forth 1000 times through two
+// WakeSink/WakeSource pairs; each side sleeps in block_on(sink.wait_until(...))
+// until the other has moved. test/consumers/run.sh builds it against an
+// installed (or wrapped) libdiatomic through each way of finding it, and
+// docs/guide.md shows it as the first program.
 #include <diatomic/diatomic.hpp>
 
 #include <atomic>
 #include <cstdio>
 #include <thread>
 
-namespace {
-
-constexpr int kRounds = 1000;
-
-// Returns once `ball` holds `expected`, sleeping between notifications on
-// `sink`. Relaxed loads are enough: WakeSource::notify() publishes what the
-// notifier wrote before it to the re-check that follows a registration.
-void wait_for(diatomic::WakeSink& sink, const std::atomic<int>& ball, int expected) {
-  const diatomic::Waker me = diatomic::this_thread::waker();
-  while (ball.load(std::memory_order_relaxed) != expected) {
-    sink.register_waker(me);
-    if (ball.load(std::memory_order_relaxed) == expected) {
-      sink.unregister();
-      return;
-    }
-    diatomic::this_thread::park();
-  }
-}
-
-}  // namespace
-
 int main() {
+  constexpr int kRounds = 1000;
   std::atomic<int> ball{0};
-  diatomic::WakeSink worker_sink;  // the worker waits here for odd values
-  diatomic::WakeSink main_sink;    // main waits here for even values
-  const diatomic::WakeSource to_worker = worker_sink.source();
-  const diatomic::WakeSource to_main = main_sink.source();
+  diatomic::WakeSink to_worker;  // the worker waits here for odd values
+  diatomic::WakeSink to_main;    // main waits here for even values
 
-  std::thread worker([&] {
+  std::thread worker([&, main_end = to_main.source()] {
     for (int round = 1; round <= kRounds; ++round) {
-      wait_for(worker_sink, ball, 2 * round - 1);
-      ball.store(2 * round, std::memory_order_relaxed);
-      to_main.notify();
+      diatomic::block_on(to_worker.wait_until(
+          [&] { return ball.load(std::memory_order_acquire) == 2 * round - 1; }));
+      ball.store(2 * round, std::memory_order_release);
+      main_end.notify();
     }
   });
+
+  const diatomic::WakeSource worker_end = to_worker.source();
   for (int round = 1; round <= kRounds; ++round) {
-    ball.store(2 * round - 1, std::memory_order_relaxed);
-    to_worker.notify();
-    wait_for(main_sink, ball, 2 * round);
+    ball.store(2 * round - 1, std::memory_order_release);
+    worker_end.notify();
+    diatomic::block_on(
+        to_main.wait_until([&] { return ball.load(std::memory_order_acquire) == 2 * round; }));
   }
   worker.join();
 
   std::printf("diatomic %s: %d round trips between two threads\n", diatomic::kVersionString,
               kRounds);
-  return 0;
 }
