@@ -243,10 +243,14 @@ inline void DiatomicCore<Policy>::register_waker(const Waker& waker) {
   // only the release fetch_or(U|R) below publishes that write to notifiers.
   if (slots_[newest].with(
           [&](const Waker& cached) { return cached && cached.will_wake(waker); })) {
-    // Ordering: acquire, pairs with the release RMWs of notify(): the
-    // predicate re-check that follows sees what producers wrote before any
-    // notification that this registration did not catch.
-    state_.fetch_or(S::kRegistered, std::memory_order_acquire);
+    // Ordering: acq_rel. Acquire: pairs with the release RMWs of notify():
+    // the predicate re-check that follows sees what producers wrote before
+    // any notification that this registration did not catch. Release: pairs
+    // with the acquire in try_lock (and try_unlock) that reads R: a waker
+    // whose target was re-initialised since it was cached (a coroutine
+    // awaiter reusing the same frame slot: same address, same table) has
+    // that new state happen before the notifier calls it.
+    state_.fetch_or(S::kRegistered, std::memory_order_acq_rel);
     return;
   }
 
