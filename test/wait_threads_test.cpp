@@ -137,6 +137,38 @@ TEST(CoAwaitThreads, two_coroutines_on_two_run_loops_ping_pong_in_order) {
   EXPECT_EQ(errors.load(), 0u);
 }
 
+TEST(CoAwaitThreads, atomic_waker_ping_pong_with_a_coroutine_on_a_run_loop) {
+  Watchdog watchdog("co_await on an AtomicWaker, ping-pong");
+  constexpr std::uint64_t kTrips = 100'000;
+  AtomicWaker ping_waker;
+  std::atomic<std::uint64_t> ping{0};
+  Mailbox pong;
+  std::atomic<std::uint64_t> errors{0};
+  LoopThread loop;
+  Task echo = [](AtomicWaker& w, std::atomic<std::uint64_t>& in, Mailbox& out, LoopThread& l,
+                 std::atomic<std::uint64_t>& err) -> Task {
+    for (std::uint64_t i = 1; i <= kTrips; ++i) {
+      const std::uint64_t v = co_await wait_until(w, [&]() -> std::optional<std::uint64_t> {
+                                const std::uint64_t got = in.exchange(0, std::memory_order_acquire);
+                                if (got == 0) return std::nullopt;
+                                return got;
+                              }).resume_on(l.executor());
+      if (std::this_thread::get_id() != l.id() || v != i) err.fetch_add(1, std::memory_order_relaxed);
+      out.put(v);
+    }
+  }(ping_waker, ping, pong, loop, errors);
+  std::uint64_t wrong = 0;
+  for (std::uint64_t i = 1; i <= kTrips; ++i) {
+    ping.store(i, std::memory_order_release);
+    ping_waker.wake();
+    if (block_on(pong.wait()) != i) ++wrong;
+  }
+  loop.join();
+  EXPECT_TRUE(echo.finished());
+  EXPECT_EQ(errors.load(), 0u);
+  EXPECT_EQ(wrong, 0u);
+}
+
 // An executor that alternates between two RunLoop threads: a wake that
 // arrived while a poll was queued on one must not start another on the other.
 struct Alternating {
@@ -256,6 +288,32 @@ TEST(CoAwaitThreads, destroying_the_coroutine_after_stop_while_notifiers_run_is_
   notifier.join();
   EXPECT_EQ(stopped, kRounds);
   EXPECT_FALSE(sink.state().registered());
+}
+
+TEST(CoAwaitThreads, destroying_an_atomic_waker_coroutine_after_stop_while_wakes_run_is_safe) {
+  Watchdog watchdog("AtomicWaker: destroy after stop under wakes");
+  constexpr int kRounds = 500;
+  AtomicWaker waker;
+  std::atomic<bool> calm{false};
+  std::thread notifier([&] {
+    while (!calm.load(std::memory_order_acquire)) waker.wake();
+  });
+  LoopThread loop;
+  int stopped = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    std::stop_source stop;
+    bool held = true;
+    Task waiter = [](AtomicWaker& w, std::stop_token t, LoopThread& l, bool& h) -> Task {
+      h = co_await wait_until(w, [] { return false; }, t).resume_on(l.executor());
+    }(waker, stop.get_token(), loop, held);
+    stop.request_stop();
+    while (!waiter.finished()) std::this_thread::yield();
+    stopped += held ? 0 : 1;
+    waiter.destroy();
+  }
+  calm.store(true, std::memory_order_release);
+  notifier.join();
+  EXPECT_EQ(stopped, kRounds);
 }
 
 }  // namespace

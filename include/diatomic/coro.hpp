@@ -19,16 +19,22 @@
 ///   visible to the poll that notification triggers, or to an earlier one.
 ///   Lifetime. The sink must outlive the co_await. The awaiter lives in the
 ///   coroutine frame; before resuming the coroutine it withdraws the
-///   registration, removes its stop callback (waiting for one that is running
-///   on another thread) and waits for a notifier that is inside its waker on
-///   another thread to return (a bounded wait: the waker only marks the wait
-///   and hands a job to the executor). Nothing touches the frame afterwards.
+///   registration and removes its stop callback (waiting for one that is
+///   running on another thread). On a DiatomicWaker it also waits for a
+///   notifier that is inside its waker on another thread to return (a bounded
+///   wait: the waker only marks the wait and hands a job to the executor). On
+///   an AtomicWaker, which cannot say when a wake has returned, the waker
+///   points to a small reference-counted relay instead of the frame, and a
+///   late wake touches only the relay. Nothing touches the frame afterwards.
 ///   Destroying a coroutine suspended in co_await is allowed while no poll is
 ///   queued for it (it withdraws the registration); if a wake has already
 ///   queued one, the process aborts with a message: stop the wait with its
 ///   std::stop_token and let it resume instead.
-///   Cost. No allocation, and no RMW besides the primitive's own (1 per wake,
-///   on the awaiter's state word), for every wait once the waker is cached.
+///   Cost. On a DiatomicWaker: no allocation, and no RMW besides the
+///   primitive's own and 1 per wake (on the awaiter's state word), for every
+///   wait once the waker is cached: the waker's clone and drop are free. On an
+///   AtomicWaker: one relay allocated per co_await, and the waker's clone and
+///   drop cost 1 RMW each.
 #pragma once
 
 #include <diatomic/detail/fatal.hpp>
@@ -42,7 +48,9 @@
 #include <exception>
 #include <optional>
 #include <stop_token>
+#include <type_traits>
 #include <utility>
+#include <variant>
 
 namespace diatomic {
 
@@ -74,6 +82,7 @@ class Awaiter : private detail::JobNode {
                                        std::is_nothrow_move_constructible_v<E>)
       : wait_(std::move(wait)), executor_(std::move(executor)) {
     run = &Awaiter::run_job;
+    if constexpr (kFrameWaker) waker_ = Waker(this, &kFrameVTable);
   }
   Awaiter(const Awaiter&) = delete;
   Awaiter& operator=(const Awaiter&) = delete;
@@ -84,8 +93,8 @@ class Awaiter : private detail::JobNode {
     std::uint32_t expected = 0;
     // Ordering: acquire, pairs with the release that gave S up in drive(): the
     // last poll's consumer-side calls happen before ours.
-    if (!state_.compare_exchange_strong(expected, kScheduled, std::memory_order_acquire,
-                                        std::memory_order_relaxed)) {
+    if (!state().compare_exchange_strong(expected, kScheduled, std::memory_order_acquire,
+                                         std::memory_order_relaxed)) {
       detail::fatal(
           "a coroutine was destroyed while suspended in co_await on a diatomic wait that a "
           "wake had already queued for polling; request stop on the wait's std::stop_token "
@@ -93,15 +102,17 @@ class Awaiter : private detail::JobNode {
     }
     wait_.withdraw();
     on_stop_.reset();
-    wait_.quiesce();
+    if constexpr (kFrameWaker) wait_.quiesce();
   }
 
   /// Always suspends first: the first poll runs in await_suspend.
   [[nodiscard]] bool await_ready() const noexcept { return false; }
 
   /// Runs the first poll here. Returns false (continue at once) if the wait
-  /// completed; true (stay suspended) once it is registered.
-  [[nodiscard]] bool await_suspend(std::coroutine_handle<> handle) noexcept {
+  /// completed; true (stay suspended) once it is registered. On an
+  /// AtomicWaker, throws std::bad_alloc if the relay cannot be allocated.
+  [[nodiscard]] bool await_suspend(std::coroutine_handle<> handle) noexcept(kFrameWaker) {
+    if constexpr (!kFrameWaker) waker_ = Waker(new Relay{this}, &kRelayVTable);
     handle_ = handle;
     if constexpr (W::kStoppable) on_stop_.emplace(wait_.stop_token(), OnStop{this});
     return !drive();
@@ -118,25 +129,42 @@ class Awaiter : private detail::JobNode {
   static constexpr std::uint32_t kScheduled = 1u << 0;  // S
   static constexpr std::uint32_t kNotified = 1u << 1;   // N
 
+  /// Where the poll state lives and what the waker points to. Frame mode
+  /// (the primitive can say that no notifier is inside the waker:
+  /// DiatomicWaker): in the awaiter; clone and drop are free and completion
+  /// quiesces. Relay mode (AtomicWaker, which cannot): in a Relay allocated
+  /// per co_await and owned by every copy of the waker, so a wake that comes
+  /// after completion touches only the relay, finds S set and returns.
+  static constexpr bool kFrameWaker = W::kQuiescible;
+
+  struct FrameState {
+    std::atomic<std::uint32_t> word{kScheduled};
+  };
+  struct Relay {
+    explicit Relay(Awaiter* owner) noexcept : self(owner) {}
+    std::atomic<std::uint32_t> state{kScheduled};
+    std::atomic<std::uint32_t> refs{1};  // adopted by waker_
+    Awaiter* const self;                 // read only by a wake that found S clear
+  };
+
   /// A stop request polls like a wake, but its thread holds no lock of the
   /// primitive, so it must not open a WakeScope (see wake_fn).
   struct OnStop {
     Awaiter* self;
-    void operator()() const noexcept { schedule(self); }
+    void operator()() const noexcept { self->schedule(); }
   };
 
   /// Polls while it owns S. Returns true when the wait is complete and may be
   /// resumed; false once S was given up, after which *this must not be touched
   /// (a wake on another thread may already resume and destroy the coroutine).
   bool drive() noexcept {
-    const Waker waker(this, &kVTable);
     for (;;) {
       // Ordering: acquire, pairs with the acq_rel fetch_or in wake_fn: the
       // waker's thread handed us this poll, and the primitive orders the
       // data; this only clears N before the predicate is read again.
-      state_.fetch_and(~kNotified, std::memory_order_acquire);
+      state().fetch_and(~kNotified, std::memory_order_acquire);
       try {
-        if (auto out = wait_.poll(waker)) {
+        if (auto out = wait_.poll(waker_)) {
           output_.emplace(std::move(*out));
           break;
         }
@@ -148,13 +176,13 @@ class Awaiter : private detail::JobNode {
       // Ordering: release, pairs with the acquire half of wake_fn's fetch_or
       // (and ~Awaiter's CAS): this poll's consumer-side calls happen before
       // the next poll, which may run on another thread.
-      if (state_.compare_exchange_strong(expected, 0, std::memory_order_release,
-                                         std::memory_order_relaxed)) {
+      if (state().compare_exchange_strong(expected, 0, std::memory_order_release,
+                                          std::memory_order_relaxed)) {
         return false;
       }
     }
     on_stop_.reset();
-    wait_.quiesce();
+    if constexpr (kFrameWaker) wait_.quiesce();
     done_ = true;
     return true;
   }
@@ -164,35 +192,69 @@ class Awaiter : private detail::JobNode {
     if (self->drive()) self->handle_.resume();
   }
 
-  /// The waker's wake and wake_by_ref. Only the primitive calls it, from the
-  /// notifier that holds its lock: say so for the length of the call, in case
-  /// the executor runs the poll right here (then quiesce() must not wait for
-  /// the lock this very stack holds).
-  static void wake_fn(void* data) noexcept {
-    auto* self = static_cast<Awaiter*>(data);
-    const detail::WakeScope scope(self->wait_.primitive());
-    schedule(self);
+  [[nodiscard]] std::atomic<std::uint32_t>& state() noexcept {
+    if constexpr (kFrameWaker) {
+      return anchor_.word;
+    } else {
+      return static_cast<Relay*>(waker_.data())->state;
+    }
   }
 
-  static void schedule(Awaiter* self) noexcept {
+  /// Marks a wake or stop on `state`. True if the wait was idle: the caller
+  /// now owns S and must queue the poll.
+  [[nodiscard]] static bool claim(std::atomic<std::uint32_t>& state) noexcept {
     // Ordering: acq_rel. Acquire: pairs with the release in drive(), so the
     // poll we may queue runs after the last one. Release: the poll we queue
     // or ask for sees what this thread did before waking.
-    if ((self->state_.fetch_or(kScheduled | kNotified, std::memory_order_acq_rel) &
-         kScheduled) != 0) {
-      return;
-    }
-    // We own S: the awaiter lives until the job runs, but the job may run and
-    // destroy it before execute() returns, so execute on a copy.
-    const E executor = self->executor_;
-    executor.execute(Job(*self));
+    return (state.fetch_or(kScheduled | kNotified, std::memory_order_acq_rel) & kScheduled) == 0;
   }
 
-  /// Clone and drop are free: the awaiter outlives every call of its waker
-  /// (see Lifetime in the header comment), so the waker needs no reference count.
-  static void* clone_fn(void* data) noexcept { return data; }
-  static void drop_fn(void*) noexcept {}
-  static constexpr WakerVTable kVTable{&clone_fn, &wake_fn, &wake_fn, &drop_fn};
+  /// Called by the owner of S: the awaiter lives until the job runs, but the
+  /// job may run and destroy it before execute() returns, so execute on a copy.
+  void queue() noexcept {
+    const E executor = executor_;
+    executor.execute(Job(*this));
+  }
+
+  void schedule() noexcept {
+    if (claim(state())) queue();
+  }
+
+  /// Frame mode: the waker's wake and wake_by_ref. Only the primitive calls
+  /// it, from the notifier that holds its lock: say so for the length of the
+  /// call, in case the executor runs the poll right here (then quiesce() must
+  /// not wait for the lock this very stack holds). Clone and drop are free:
+  /// the awaiter outlives every call (see Lifetime in the header comment).
+  static void frame_wake(void* data) noexcept {
+    auto* self = static_cast<Awaiter*>(data);
+    const detail::WakeScope scope(self->wait_.primitive());
+    self->schedule();
+  }
+  static void* frame_clone(void* data) noexcept { return data; }
+  static void frame_drop(void*) noexcept {}
+  static constexpr WakerVTable kFrameVTable{&frame_clone, &frame_wake, &frame_wake, &frame_drop};
+
+  /// Relay mode: the waker owns a reference to the relay.
+  static void* relay_clone(void* data) noexcept {
+    // Ordering: relaxed; a new reference made from one already held.
+    static_cast<Relay*>(data)->refs.fetch_add(1, std::memory_order_relaxed);
+    return data;
+  }
+  static void relay_drop(void* data) noexcept {
+    auto* relay = static_cast<Relay*>(data);
+    // Ordering: acq_rel, so every owner's use happens before the delete.
+    if (relay->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete relay;
+  }
+  static void relay_wake_by_ref(void* data) noexcept {
+    auto* relay = static_cast<Relay*>(data);
+    if (claim(relay->state)) relay->self->queue();
+  }
+  static void relay_wake(void* data) noexcept {
+    relay_wake_by_ref(data);
+    relay_drop(data);
+  }
+  static constexpr WakerVTable kRelayVTable{&relay_clone, &relay_wake, &relay_wake_by_ref,
+                                            &relay_drop};
 
   W wait_;
   E executor_;
@@ -201,7 +263,8 @@ class Awaiter : private detail::JobNode {
   std::exception_ptr error_;
   std::optional<std::stop_callback<OnStop>> on_stop_;
   bool done_ = false;
-  std::atomic<std::uint32_t> state_{kScheduled};
+  Waker waker_;  // frame mode: points here; relay mode: owns the awaiter's relay reference
+  [[no_unique_address]] std::conditional_t<kFrameWaker, FrameState, std::monostate> anchor_;
 };
 
 }  // namespace diatomic

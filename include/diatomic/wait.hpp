@@ -89,7 +89,8 @@ class CoreRegistrar {
 /// Registration on an AtomicWaker. It has no unregister: a stale registration
 /// costs one spurious wake later, which drivers absorb by polling again. It
 /// cannot tell when a wake it started has finished (take() returns before the
-/// waker is called), so it offers no quiesce(): no co_await, see Wait.
+/// waker is called), so it offers no quiesce(): co_await gives it a waker
+/// that owns a reference-counted relay instead (see Awaiter).
 class AtomicWakerRegistrar {
  public:
   explicit AtomicWakerRegistrar(AtomicWaker& waker) noexcept : waker_(&waker) {}
@@ -183,17 +184,16 @@ class Wait {
   /// executor via diatomic/asio.hpp, or any Executor).
   template <Executor E>
   [[nodiscard]] Awaiter<Wait, E> resume_on(E executor) && {
-    static_assert(requires(const Registrar& r) { r.quiesce(); },
-                  "co_await is offered on DiatomicWaker / WakeSink / WakeSinkRef waits only: an "
-                  "AtomicWaker cannot tell when a wake it started has returned, so the "
-                  "coroutine's non-owning waker could be called after its frame is gone; use "
-                  "diatomic::block_on for AtomicWaker waits");
     return Awaiter<Wait, E>(std::move(*this), std::move(executor));
   }
 
  private:
   template <class, Executor>
   friend class Awaiter;
+
+  // Whether the primitive can say that no notifier is inside a waker call
+  // (then co_await uses a free, non-owning waker; see Awaiter).
+  static constexpr bool kQuiescible = requires(const Registrar& r) { r.quiesce(); };
 
   void withdraw() noexcept { registrar_.unregister(); }
   void quiesce() const noexcept { registrar_.quiesce(); }
@@ -216,10 +216,12 @@ class Wait {
   [[no_unique_address]] std::conditional_t<Stoppable, std::stop_token, std::monostate> token_;
 };
 
-/// Waits on an AtomicWaker: the same protocol and results as
-/// sink.wait_until, for block_on only (see AtomicWakerRegistrar). The
-/// registration is not withdrawn when the wait completes: the waker stays in
-/// the AtomicWaker's slot and a later wake() wakes it once, spuriously.
+/// Waits on an AtomicWaker: the same protocol, results and drivers as
+/// sink.wait_until (block_on, co_await). The registration is not withdrawn
+/// when the wait completes (AtomicWaker has no unregister): the waker stays
+/// in the AtomicWaker's slot and a later wake() wakes it once, spuriously,
+/// which costs a parked thread one extra poll and a completed co_await
+/// nothing (its waker owns a relay that outlives the frame).
 template <WaitPredicate Pred>
 [[nodiscard]] Wait<detail::AtomicWakerRegistrar, Pred, false> wait_until(AtomicWaker& waker,
                                                                          Pred pred) {
