@@ -125,18 +125,30 @@ class DiatomicCore {
 //   0 1 0 u i      0 1 0 u i    holder busy, nobody registered: unchanged
 //   0 1 1 u i      1 1 1 u i    holder busy: ask it to notify once more
 //   1 1 1 u i      1 1 1 u i    already asked: unchanged
+//
+// The rows with R clear (nobody registered, the common case) have a
+// compare-exchange of their own that writes back the very value it compares
+// with: nothing is computed between the load and the RMW, which makes such a
+// notify() as fast as a bare load and compare-exchange (docs/benchmarks.md, S1).
 template <class Policy>
 inline bool DiatomicCore<Policy>::try_lock(std::uintptr_t& bits) noexcept {
-  // Ordering: relaxed; only a first guess for the compare-exchange below.
+  // Ordering: relaxed; only a first guess for the compare-exchanges below.
   std::uintptr_t old = state_.load(std::memory_order_relaxed);
   for (;;) {
     check(old);
-    std::uintptr_t next = old;
-    if ((old & (S::kLocked | S::kRegistered)) == S::kRegistered) {
+    if ((old & S::kRegistered) == 0) {
+      // Ordering: acq_rel on success, relaxed on failure, as the
+      // compare-exchange below (its release half is why this row is an RMW).
+      if (state_.compare_exchange_weak(old, old, std::memory_order_acq_rel,
+                                       std::memory_order_relaxed)) {
+        return false;
+      }
+      continue;
+    }
+    std::uintptr_t next = old | S::kNotify;
+    if ((old & S::kLocked) == 0) {
       next = (old | S::kLocked) & ~S::kRegistered;
       if ((old & S::kUpdate) != 0) next = (next & ~S::kUpdate) ^ S::kIndex;
-    } else if ((old & S::kRegistered) != 0) {
-      next = old | S::kNotify;
     }
     // Ordering: acq_rel on success. Release: the producer's writes before
     // notify() head a release sequence that the consumer's next registration
@@ -149,7 +161,7 @@ inline bool DiatomicCore<Policy>::try_lock(std::uintptr_t& bits) noexcept {
     if (state_.compare_exchange_weak(old, next, std::memory_order_acq_rel,
                                      std::memory_order_relaxed)) {
       bits = next;
-      return (old & S::kLocked) == 0 && (next & S::kLocked) != 0;
+      return (old & S::kLocked) == 0;
     }
   }
 }
