@@ -260,25 +260,34 @@ TEST(CoAwaitThreads, stop_racing_a_notify_loses_no_value) {
   RecordProperty("stopped_rounds", static_cast<int>(stopped));
 }
 
-// The frame is destroyed right after a stop while other threads keep
-// notifying the same sink; AddressSanitizer reports any touch of the frame.
-TEST(CoAwaitThreads, destroying_the_coroutine_after_stop_while_notifiers_run_is_safe) {
-  Watchdog watchdog("destroy after stop under notifications");
-  constexpr int kRounds = 500;
-  WakeSink sink;
+// A wait that never holds, stoppable, on either primitive.
+auto never_wait(WakeSink& sink, std::stop_token stop) {
+  return sink.wait_until([] { return false; }, std::move(stop));
+}
+auto never_wait(AtomicWaker& waker, std::stop_token stop) {
+  return wait_until(waker, [] { return false; }, std::move(stop));
+}
+
+// Rounds of: a coroutine waits on a RunLoop while another thread runs `wake`
+// in a loop; stop is requested and the frame is destroyed as soon as the
+// coroutine finished. AddressSanitizer reports any touch of a gone frame.
+// Returns how many rounds ended stopped.
+constexpr int kStopRounds = 500;
+
+template <class Primitive, class Wake>
+int stopped_rounds_under_wakes(Primitive& primitive, Wake wake) {
   std::atomic<bool> calm{false};
   std::thread notifier([&] {
-    WakeSource source = sink.source();
-    while (!calm.load(std::memory_order_acquire)) source.notify();
+    while (!calm.load(std::memory_order_acquire)) wake();
   });
   LoopThread loop;
   int stopped = 0;
-  for (int round = 0; round < kRounds; ++round) {
+  for (int round = 0; round < kStopRounds; ++round) {
     std::stop_source stop;
     bool held = true;
-    Task waiter = [](WakeSink& s, std::stop_token t, LoopThread& l, bool& h) -> Task {
-      h = co_await s.wait_until([] { return false; }, t).resume_on(l.executor());
-    }(sink, stop.get_token(), loop, held);
+    Task waiter = [](Primitive& p, std::stop_token t, LoopThread& l, bool& h) -> Task {
+      h = co_await never_wait(p, std::move(t)).resume_on(l.executor());
+    }(primitive, stop.get_token(), loop, held);
     stop.request_stop();
     while (!waiter.finished()) std::this_thread::yield();
     stopped += held ? 0 : 1;
@@ -286,34 +295,21 @@ TEST(CoAwaitThreads, destroying_the_coroutine_after_stop_while_notifiers_run_is_
   }
   calm.store(true, std::memory_order_release);
   notifier.join();
-  EXPECT_EQ(stopped, kRounds);
+  return stopped;
+}
+
+TEST(CoAwaitThreads, destroying_the_coroutine_after_stop_while_notifiers_run_is_safe) {
+  Watchdog watchdog("destroy after stop under notifications");
+  WakeSink sink;
+  WakeSource source = sink.source();
+  EXPECT_EQ(stopped_rounds_under_wakes(sink, [&source] { source.notify(); }), kStopRounds);
   EXPECT_FALSE(sink.state().registered());
 }
 
 TEST(CoAwaitThreads, destroying_an_atomic_waker_coroutine_after_stop_while_wakes_run_is_safe) {
   Watchdog watchdog("AtomicWaker: destroy after stop under wakes");
-  constexpr int kRounds = 500;
   AtomicWaker waker;
-  std::atomic<bool> calm{false};
-  std::thread notifier([&] {
-    while (!calm.load(std::memory_order_acquire)) waker.wake();
-  });
-  LoopThread loop;
-  int stopped = 0;
-  for (int round = 0; round < kRounds; ++round) {
-    std::stop_source stop;
-    bool held = true;
-    Task waiter = [](AtomicWaker& w, std::stop_token t, LoopThread& l, bool& h) -> Task {
-      h = co_await wait_until(w, [] { return false; }, t).resume_on(l.executor());
-    }(waker, stop.get_token(), loop, held);
-    stop.request_stop();
-    while (!waiter.finished()) std::this_thread::yield();
-    stopped += held ? 0 : 1;
-    waiter.destroy();
-  }
-  calm.store(true, std::memory_order_release);
-  notifier.join();
-  EXPECT_EQ(stopped, kRounds);
+  EXPECT_EQ(stopped_rounds_under_wakes(waker, [&waker] { waker.wake(); }), kStopRounds);
 }
 
 }  // namespace
