@@ -148,7 +148,7 @@ class Awaiter : private detail::JobNode {
   };
 
   /// A stop request polls like a wake, but its thread holds no lock of the
-  /// primitive, so it must not open a WakeScope (see wake_fn).
+  /// primitive, so it must not open a WakeScope (see frame_wake).
   struct OnStop {
     Awaiter* self;
     void operator()() const noexcept { self->schedule(); }
@@ -159,7 +159,7 @@ class Awaiter : private detail::JobNode {
   /// (a wake on another thread may already resume and destroy the coroutine).
   bool drive() noexcept {
     for (;;) {
-      // Ordering: acquire, pairs with the acq_rel fetch_or in wake_fn: the
+      // Ordering: acquire, pairs with the acq_rel fetch_or in claim(): the
       // waker's thread handed us this poll, and the primitive orders the
       // data; this only clears N before the predicate is read again.
       state().fetch_and(~kNotified, std::memory_order_acquire);
@@ -173,7 +173,7 @@ class Awaiter : private detail::JobNode {
         break;
       }
       std::uint32_t expected = kScheduled;
-      // Ordering: release, pairs with the acquire half of wake_fn's fetch_or
+      // Ordering: release, pairs with the acquire half of claim()'s fetch_or
       // (and ~Awaiter's CAS): this poll's consumer-side calls happen before
       // the next poll, which may run on another thread.
       if (state().compare_exchange_strong(expected, 0, std::memory_order_release,
