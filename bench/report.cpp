@@ -83,10 +83,14 @@ class ProgressReporter final : public benchmark::BenchmarkReporter {
       if (run.run_type != Run::RT_Aggregate) continue;
       Result& result = results_[name];
       finished = &result;
+      // The benchmark's own clock: wall-clock if it asked for real time.
+      const bool wall = run.run_name.time_type == "real_time";
       // A percentage aggregate holds its fraction in the accumulated time.
-      if (run.aggregate_name == "cv") result.cv = run.real_accumulated_time;
+      if (run.aggregate_name == "cv") {
+        result.cv = wall ? run.real_accumulated_time : run.cpu_accumulated_time;
+      }
       if (run.aggregate_name != "median") continue;
-      result.ns_per_op = run.GetAdjustedRealTime();
+      result.ns_per_op = wall ? run.GetAdjustedRealTime() : run.GetAdjustedCPUTime();
       if (const auto counter = run.counters.find("rmw/op"); counter != run.counters.end()) {
         result.rmw = counter->second.value;
       }
@@ -144,14 +148,15 @@ std::string with_cv(const Result& r) {
 
 void speed_table(fmt::memory_buffer& out, const Results& results, std::string& plot_data) {
   fmt::format_to(std::back_inserter(out),
-                 "\nSpeed, ns/op: median of {} repetitions (cv: their spread); op = one round "
-                 "trip for S4, S5, S7\n"
+                 "\nSpeed, ns/op: median of {} repetitions (cv: their spread). CPU time of the\n"
+                 "timing thread, except round trips (S4, S5, S7: one op = one round trip), in\n"
+                 "wall-clock time\n"
                  "{:<42} {:>15} {:>15} {:>8}  {}\n",
                  kRepetitions, "scenario", kDiatomic, kAtomicWaker, "AW/DW", "target");
   for (const Scenario& s : kScenarios) {
     const Result* dw = find(results, s.id, kDiatomic);
     if (dw == nullptr) continue;
-    const Result* aw = find(results, s.id, kAtomicWaker);  // none for S7: no co_await
+    const Result* aw = find(results, s.id, kAtomicWaker);
     std::string aw_ns = "-";
     std::string ratio_text = "-";
     std::string target = "-";
