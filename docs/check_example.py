@@ -30,8 +30,15 @@ def main(argv):
               "holding its output")
         return 1
     expected = blocks[at + 1][1]
-    actual = subprocess.run([program], check=True, capture_output=True, text=True,
-                            timeout=60).stdout
+    try:
+        run = subprocess.run([program], capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        print(f"{program} did not finish in 60 s (a lost wake-up?)")
+        return 1
+    if run.returncode != 0:
+        print(f"{program} exited with status {run.returncode}:\n{run.stderr}")
+        return 1
+    actual = run.stdout
     if actual != expected:
         print(f"{doc_path} shows the output of {source_path} as:\n{expected}"
               f"but the program prints:\n{actual}")
