@@ -144,22 +144,6 @@ TEST_F(DiatomicWakerTest, clear_withdraws_and_drops_cached_wakers) {
   EXPECT_EQ(target.wakes(), 1);
 }
 
-TEST_F(DiatomicWakerTest, after_clear_even_an_empty_waker_is_stored_and_published) {
-  TestTarget target;
-  DiatomicWaker dw;
-  dw.register_waker(target.waker());
-  dw.notify();
-  dw.clear();
-  // Both slots are empty now. Registering an empty waker must not take the
-  // same-waker path (an acquire-only RMW that would leave clear()'s writes
-  // unpublished to the next notifier): it is stored, which sets U.
-  dw.register_waker(Waker());
-  EXPECT_TRUE(dw.state().update());
-  EXPECT_TRUE(dw.state().registered());
-  dw.notify();
-  EXPECT_EQ(target.wakes(), 1);
-}
-
 TEST_F(DiatomicWakerTest, sink_and_source_share_one_primitive) {
   TestTarget target;
   WakeSink sink;

@@ -251,17 +251,15 @@ inline void DiatomicCore<Policy>::register_waker(const Waker& waker) {
   const std::uintptr_t newest = (bits & S::kIndex) ^ ((bits & S::kUpdate) != 0 ? 1u : 0u);
   // Shared: only this thread (the consumer) ever writes a slot, so reading it
   // here cannot race; a notifier may be reading the same slot at once.
-  // An empty slot never counts as "the same": after clear() emptied the slots,
-  // only the release fetch_or(U|R) below publishes that write to notifiers.
-  if (slots_[newest].with(
-          [&](const Waker& cached) { return cached && cached.will_wake(waker); })) {
+  if (slots_[newest].with([&](const Waker& cached) { return cached.will_wake(waker); })) {
     // Ordering: acq_rel. Acquire: pairs with the release RMWs of notify():
     // the predicate re-check that follows sees what producers wrote before
     // any notification that this registration did not catch. Release: pairs
     // with the acquire in try_lock (and try_unlock) that reads R: a waker
     // whose target was re-initialised since it was cached (a coroutine
     // awaiter reusing the same frame slot: same address, same table) has
-    // that new state happen before the notifier calls it.
+    // that new state happen before the notifier calls it; so do the slot
+    // writes of a clear() since (an empty waker matches an emptied slot).
     state_.fetch_or(S::kRegistered, std::memory_order_acq_rel);
     return;
   }
