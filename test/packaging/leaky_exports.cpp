@@ -1,10 +1,17 @@
-// A library that exports what libdiatomic must not, so that the export check
-// proves it rejects exactly these (test/packaging/meson.build). Tests only.
+// A library that exports both what libdiatomic may and what it must not, so
+// that the export check proves it tells them apart (test/packaging/meson.build).
+// Tests only.
 #include <diatomic/export.hpp>
 
 namespace diatomic {
-// Accepted: a function, and a class's vtable and typeinfo, all in diatomic.
-DIATOMIC_EXPORT int accepted() { return 1; }
+// Accepted: functions, a class's vtable and typeinfo, and a local static of an
+// inline function (a local entity, with its guard variable), all in diatomic.
+int accepted_seed() { return 1; }
+DIATOMIC_EXPORT inline int& counter() {
+  static int count = accepted_seed();
+  return count;
+}
+DIATOMIC_EXPORT int accepted() { return counter(); }
 struct DIATOMIC_EXPORT Accepted {
   virtual ~Accepted();
 };
