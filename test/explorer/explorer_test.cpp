@@ -52,6 +52,10 @@ Scenario with_bug(Scenario scenario, Mutation mutation) {
   scenario.mutation = mutation;
   return scenario;
 }
+Scenario with_bug(Scenario scenario, OrderMutation weaken) {
+  scenario.weaken = weaken;
+  return scenario;
+}
 Scenario with_recheck_before_register(Scenario scenario) {
   scenario.protocol = Protocol::kRecheckThenRegister;
   return scenario;
@@ -98,6 +102,9 @@ TEST(SeededBugs, diatomic_skipping_the_n_bit_is_caught) {
 TEST(SeededBugs, diatomic_switch_without_flipping_the_index_is_caught) {
   expect_caught(explore_diatomic,
                 with_bug(kNewWakerEveryPoll, &bugs::switch_without_flipping_index));
+}
+TEST(SeededBugs, diatomic_publishing_a_new_waker_relaxed_is_caught) {
+  expect_caught(explore_diatomic, with_bug(kNewWakerEveryPoll, &bugs::publish_new_waker_relaxed));
 }
 TEST(SeededBugs, atomic_waker_recheck_before_register_is_caught) {
   expect_caught(explore_atomic_waker, with_recheck_before_register(kTwoProducers));

@@ -5,9 +5,12 @@
 // access in which one side writes. Tests only.
 //
 // Memory model: operations take effect in the order the scheduler runs them
-// (sequential consistency). The explorer checks the protocol's logic under
-// every interleaving; the memory orderings are checked by ThreadSanitizer on
-// the std::atomic build. compare_exchange_weak never fails spuriously here:
+// (every load reads the latest value). On top of that, the memory orders the
+// code names build happens-before with vector clocks (release sequences made
+// of RMWs included), and every slot access must happen after the previous
+// conflicting one: a missing release or acquire shows as a data race in the
+// schedules where it matters, although no schedule reads a stale value.
+// Seq_cst counts as acq_rel. compare_exchange_weak never fails spuriously here:
 // every caller in the library loops on failure, so a spurious failure is one
 // more iteration that re-reads the same value.
 #pragma once
@@ -19,23 +22,32 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace diatomic::explorer {
 
 // A seeded bug: rewrites the value an RMW writes to a state word (T =
 // std::uintptr_t) from `desired` to something else. Null: the real algorithm.
 using Mutation = std::uintptr_t (*)(std::uintptr_t old, std::uintptr_t desired);
+// A seeded bug: the memory order an RMW of a state word runs with instead of
+// `order` (op is "fetch_or", "cas", ...; operand is the value or-ed, and-ed,
+// exchanged or, for a CAS, desired). Null: the orders the code names.
+using OrderMutation = std::memory_order (*)(const char* op, std::uintptr_t operand,
+                                            std::memory_order order);
 // How a state word is shown in traces.
 using WordFormat = std::string (*)(std::uintptr_t word);
 
 // Set by the scenario runner for the duration of one exploration.
 struct PolicyConfig {
   Mutation mutation = nullptr;
+  OrderMutation weaken = nullptr;
   WordFormat format = nullptr;
 };
 PolicyConfig& policy_config() noexcept;
 
 [[nodiscard]] const char* order_name(std::memory_order order) noexcept;
+[[nodiscard]] bool acquires(std::memory_order order) noexcept;
+[[nodiscard]] bool releases(std::memory_order order) noexcept;
 
 template <class T>
 [[nodiscard]] std::string show(T value) {
@@ -54,33 +66,38 @@ class Atomic {
 
   [[nodiscard]] T load(std::memory_order order) const {
     point();
+    if (acquires(order)) acquire();
     record("load", order, value_);
     return value_;
   }
   T exchange(T operand, std::memory_order order) {
-    return rmw("exchange", order, [operand](T) { return operand; });
+    return rmw("exchange", operand, order, [operand](T) { return operand; });
   }
   T fetch_or(T operand, std::memory_order order) {
-    return rmw("fetch_or", order, [operand](T old) { return static_cast<T>(old | operand); });
+    return rmw("fetch_or", operand, order, [operand](T old) { return static_cast<T>(old | operand); });
   }
   T fetch_and(T operand, std::memory_order order) {
-    return rmw("fetch_and", order, [operand](T old) { return static_cast<T>(old & operand); });
+    return rmw("fetch_and", operand, order, [operand](T old) { return static_cast<T>(old & operand); });
   }
   T fetch_add(T operand, std::memory_order order) {
-    return rmw("fetch_add", order, [operand](T old) { return static_cast<T>(old + operand); });
+    return rmw("fetch_add", operand, order, [operand](T old) { return static_cast<T>(old + operand); });
   }
   T fetch_sub(T operand, std::memory_order order) {
-    return rmw("fetch_sub", order, [operand](T old) { return static_cast<T>(old - operand); });
+    return rmw("fetch_sub", operand, order, [operand](T old) { return static_cast<T>(old - operand); });
   }
   bool compare_exchange_strong(T& expected, T desired, std::memory_order success,
                                std::memory_order failure) {
     point();
     if (value_ != expected) {
       expected = value_;
+      if (acquires(failure)) acquire();
       record("cas failed", failure, value_);
       return false;
     }
+    success = weaken("cas", desired, success);
+    if (acquires(success)) acquire();
     value_ = mutate(value_, desired);
+    if (releases(success)) release();
     record("cas", success, value_);
     return true;
   }
@@ -102,6 +119,20 @@ class Atomic {
     if (!Scheduler::on_scenario_thread()) return;
     Scheduler::active()->record(op, name_, show(now) + " (" + order_name(order) + ")");
   }
+  void acquire() const {
+    if (Scheduler* scheduler = Scheduler::active()) scheduler->acquire_from(released_);
+  }
+  void release() {
+    if (Scheduler* scheduler = Scheduler::active()) scheduler->release_to(released_);
+  }
+  static std::memory_order weaken(const char* op, T operand, std::memory_order order) {
+    if constexpr (std::is_same_v<T, std::uintptr_t>) {
+      if (OrderMutation weaken = policy_config().weaken) return weaken(op, operand, order);
+    }
+    static_cast<void>(op);
+    static_cast<void>(operand);
+    return order;
+  }
   static T mutate(T old, T desired) {
     if constexpr (std::is_same_v<T, std::uintptr_t>) {
       if (Mutation mutation = policy_config().mutation) return mutation(old, desired);
@@ -110,10 +141,13 @@ class Atomic {
     return desired;
   }
   template <class F>
-  T rmw(const char* op, std::memory_order order, F next) {
+  T rmw(const char* op, T operand, std::memory_order order, F next) {
     point();
+    order = weaken(op, operand, order);
+    if (acquires(order)) acquire();
     const T old = value_;
     value_ = mutate(old, next(old));
+    if (releases(order)) release();
     record(op, order, value_);
     return old;
   }
@@ -122,6 +156,9 @@ class Atomic {
   // handed over under a mutex, so a plain value is race-free.
   T value_;
   std::string name_;
+  // What the release RMWs so far published: every RMW continues the release
+  // sequences before it, so an acquire that reads any later value gets all.
+  VectorClock released_;
 };
 
 // A waker slot whose with()/with_mut() are access spans: scheduling points at
@@ -153,6 +190,7 @@ class Cell {
     Span(const Cell& cell, bool write) : cell_(cell), write_(write) {
       if (!active_) return;
       Scheduler& scheduler = *Scheduler::active();
+      scheduler.record(write ? "write begin" : "read begin", cell.name_, "");
       if (cell.writer_ >= 0 || (write && cell.readers_ > 0)) {
         const bool by_writer = cell.writer_ >= 0;
         scheduler.fail(cell.name_ + (write ? " written by " : " read by ") +
@@ -160,13 +198,13 @@ class Cell {
                        scheduler.thread_name(by_writer ? cell.writer_ : cell.last_reader_) +
                        (by_writer ? " writes it" : " reads it"));
       }
+      cell.check_order(scheduler, write);
       if (write) {
         cell.writer_ = Scheduler::self();
       } else {
         ++cell.readers_;
         cell.last_reader_ = Scheduler::self();
       }
-      scheduler.record(write ? "write begin" : "read begin", cell.name_, "");
       scheduler.point();
     }
     ~Span() {
@@ -178,6 +216,7 @@ class Cell {
       } else {
         --cell_.readers_;
       }
+      cell_.stamp(scheduler, write_);
       scheduler.record(write_ ? "write end" : "read end", cell_.name_, "");
     }
     Span(const Span&) = delete;
@@ -194,11 +233,49 @@ class Cell {
     return scheduler != nullptr ? scheduler->name_object("slot") : "slot";
   }
 
+  // An access must happen after the last write by another thread and, if it
+  // writes, after every other thread's last read.
+  void check_order(Scheduler& scheduler, bool write) const {
+    const int me = Scheduler::self();
+    const VectorClock& now = scheduler.clock();
+    const char* what = write ? " written by " : " read by ";
+    if (last_writer_ >= 0 && last_writer_ != me && now.at(last_writer_) < write_epoch_) {
+      scheduler.fail(name_ + what + scheduler.thread_name(me) +
+                     " with no happens-before from its write by " +
+                     scheduler.thread_name(last_writer_) + " (a data race)");
+    }
+    if (!write) return;
+    for (std::size_t reader = 0; reader < read_epochs_.size(); ++reader) {
+      const int id = static_cast<int>(reader);
+      if (id != me && now.at(id) < read_epochs_[reader]) {
+        scheduler.fail(name_ + what + scheduler.thread_name(me) +
+                       " with no happens-before from its read by " + scheduler.thread_name(id) +
+                       " (a data race)");
+      }
+    }
+  }
+  // Records the access as the calling thread's latest, at its current epoch.
+  void stamp(const Scheduler& scheduler, bool write) const {
+    const int me = Scheduler::self();
+    const std::uint32_t epoch = scheduler.clock().at(me);
+    if (write) {
+      last_writer_ = me;
+      write_epoch_ = epoch;
+    } else {
+      const auto i = static_cast<std::size_t>(me);
+      if (read_epochs_.size() <= i) read_epochs_.resize(i + 1, 0);
+      read_epochs_[i] = epoch;
+    }
+  }
+
   T value_{};
   std::string name_;
   mutable int writer_ = -1;  // thread id of the writer inside a span, or -1
   mutable int readers_ = 0;
   mutable int last_reader_ = -1;
+  mutable int last_writer_ = -1;  // of the last finished write by a scenario thread
+  mutable std::uint32_t write_epoch_ = 0;
+  mutable std::vector<std::uint32_t> read_epochs_;  // per thread, its last finished read
 };
 
 struct Policy {

@@ -13,6 +13,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace diatomic::explorer {
 namespace {
@@ -50,6 +51,9 @@ class Target {
       scheduler.yield();
     }
     token_ = false;
+    // As this_thread::park(): what the waking thread did before the wake
+    // happens before the return.
+    scheduler.acquire_from(woken_by_);
   }
 
  private:
@@ -77,8 +81,10 @@ class Target {
     Target& target = self(data);
     check_alive(target, "woken");
     target.token_ = true;
+    Scheduler* scheduler = Scheduler::active();
+    scheduler->release_to(target.woken_by_);
     if (target.waiter_ >= 0) {
-      Scheduler::active()->unblock(target.waiter_);
+      scheduler->unblock(target.waiter_);
       target.waiter_ = -1;
     }
     note(target, "wake");
@@ -100,6 +106,7 @@ class Target {
   int live_ = 0;
   bool token_ = false;
   int waiter_ = -1;
+  VectorClock woken_by_;  // what the wakes published
 };
 
 void notify(DiatomicCore& core) {
@@ -192,7 +199,8 @@ std::string atomic_waker_word(std::uintptr_t word) {
 
 template <class Core>
 Result run(const Scenario& scenario, WordFormat format) {
-  policy_config() = PolicyConfig{scenario.mutation, format};
+  policy_config() =
+      PolicyConfig{.mutation = scenario.mutation, .weaken = scenario.weaken, .format = format};
   Scheduler scheduler(Options{.preemption_bound = scenario.preemption_bound});
   Result result =
       scheduler.explore([&] { return std::make_unique<PrimitiveRun<Core>>(scenario); });
@@ -224,6 +232,12 @@ std::uintptr_t switch_without_flipping_index(std::uintptr_t old, std::uintptr_t 
 
 std::uintptr_t take_without_waking_bit(std::uintptr_t, std::uintptr_t desired) {
   return desired & ~AtomicWakerState::kWaking;
+}
+
+std::memory_order publish_new_waker_relaxed(const char* op, std::uintptr_t operand,
+                                            std::memory_order order) {
+  const bool publishes = std::string_view(op) == "fetch_or" && (operand & DiatomicState::kUpdate) != 0;
+  return publishes ? std::memory_order_relaxed : order;
 }
 
 }  // namespace bugs

@@ -31,15 +31,18 @@ struct Scenario {
   int wakers = 1;
   int preemption_bound = 2;
   Protocol protocol = Protocol::kRegisterThenRecheck;
-  Mutation mutation = nullptr;  // a seeded bug in the state word's RMWs
+  Mutation mutation = nullptr;     // a seeded bug in the values the state word's RMWs write
+  OrderMutation weaken = nullptr;  // a seeded bug in their memory orders
 };
 
 // Explores every schedule of the scenario, up to its preemption bound, over
 // detail::DiatomicCore<Policy> or detail::AtomicWakerCore<Policy>. A schedule
 // fails if the consumer is left waiting while it lacks a token (lost
 // wake-up), if a waker slot is read while written or written while read, if a
-// waker is called or dropped after its last reference was released, or if a
-// waker reference is still alive once the primitive is destroyed.
+// waker is called or dropped after its last reference was released, if a
+// slot access does not happen after the previous conflicting one (the memory
+// orders the code names do not order them), or if a waker reference is still
+// alive once the primitive is destroyed.
 [[nodiscard]] Result explore_diatomic(const Scenario& scenario);
 [[nodiscard]] Result explore_atomic_waker(const Scenario& scenario);
 
@@ -53,6 +56,11 @@ std::uintptr_t skip_notify_bit(std::uintptr_t old, std::uintptr_t desired);
 std::uintptr_t switch_without_flipping_index(std::uintptr_t old, std::uintptr_t desired);
 // AtomicWaker: take() never sets WAKING, so it does not exclude a registrant.
 std::uintptr_t take_without_waking_bit(std::uintptr_t old, std::uintptr_t desired);
+// DiatomicWaker: register_waker publishes a new waker (fetch_or(U|R)) with
+// relaxed instead of acq_rel, so the notifier that switches to it may read a
+// slot whose write it has not seen.
+std::memory_order publish_new_waker_relaxed(const char* op, std::uintptr_t operand,
+                                            std::memory_order order);
 }  // namespace bugs
 
 }  // namespace diatomic::explorer

@@ -70,8 +70,9 @@ Result Scheduler::explore(const std::function<std::unique_ptr<Execution>()>& mak
     }
     ++result.schedules;
     if (failure_) {
-      result.failure = fmt::format("{}\nfailing schedule #{} ({} preemptions):\n{}", *failure_,
-                                   result.schedules, preemptions_, format_trace());
+      result.failure = fmt::format("{}\nfailing schedule #{} ({} preemption{}):\n{}", *failure_,
+                                   result.schedules, preemptions_, preemptions_ == 1 ? "" : "s",
+                                   format_trace());
       break;
     }
     if (!advance()) {
@@ -99,6 +100,8 @@ void Scheduler::run_one(Execution& execution) {
   names_.clear();
   for (const auto& thread : threads) names_.push_back(thread.name);
   status_.assign(threads.size(), Status::kRunnable);
+  clocks_.assign(threads.size(), VectorClock{});
+  for (std::size_t i = 0; i < clocks_.size(); ++i) clocks_[i].tick(static_cast<int>(i));
 
   std::vector<std::thread> workers;
   workers.reserve(threads.size());
@@ -212,6 +215,35 @@ void Scheduler::unblock(int thread) noexcept {
   if (status == Status::kBlocked) status = Status::kRunnable;
 }
 
+void VectorClock::join(const VectorClock& other) {
+  if (ticks_.size() < other.ticks_.size()) ticks_.resize(other.ticks_.size(), 0);
+  for (std::size_t i = 0; i < other.ticks_.size(); ++i) {
+    ticks_[i] = std::max(ticks_[i], other.ticks_[i]);
+  }
+}
+
+void VectorClock::tick(int thread) {
+  const auto i = static_cast<std::size_t>(thread);
+  if (ticks_.size() <= i) ticks_.resize(i + 1, 0);
+  ++ticks_[i];
+}
+
+void Scheduler::release_to(VectorClock& sync) {
+  if (!on_scenario_thread()) return;
+  VectorClock& mine = clocks_[static_cast<std::size_t>(t_self)];
+  sync.join(mine);
+  mine.tick(t_self);
+}
+
+void Scheduler::acquire_from(const VectorClock& sync) {
+  if (!on_scenario_thread()) return;
+  clocks_[static_cast<std::size_t>(t_self)].join(sync);
+}
+
+const VectorClock& Scheduler::clock() const {
+  return clocks_.at(static_cast<std::size_t>(t_self));
+}
+
 void Scheduler::record(const char* op, std::string object, std::string detail) {
   if (!on_scenario_thread()) return;
   trace_.push_back(Step{t_self, op, std::move(object), std::move(detail)});
@@ -219,7 +251,7 @@ void Scheduler::record(const char* op, std::string object, std::string detail) {
 
 void Scheduler::fail(std::string what) {
   if (failure_) return;
-  failure_ = fmt::format("{} (after step {})", what, trace_.size());
+  failure_ = fmt::format("{} (at step {})", what, trace_.size());
 }
 
 std::string Scheduler::format_trace() const {

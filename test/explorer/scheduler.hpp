@@ -59,6 +59,22 @@ struct Result {
   std::optional<std::string> failure;
 };
 
+// A vector clock: for each scenario thread, how many of its epochs happen
+// before the point the clock describes. Threads start at epoch 1, so that
+// nothing a thread does is taken as known to the others before it publishes.
+class VectorClock {
+ public:
+  [[nodiscard]] std::uint32_t at(int thread) const noexcept {
+    const auto i = static_cast<std::size_t>(thread);
+    return i < ticks_.size() ? ticks_[i] : 0;
+  }
+  void join(const VectorClock& other);
+  void tick(int thread);
+
+ private:
+  std::vector<std::uint32_t> ticks_;
+};
+
 // What each step of the trace recorded: who did what to which object.
 struct Step {
   int thread = 0;
@@ -103,6 +119,15 @@ class Scheduler {
   // The calling scenario thread's id.
   [[nodiscard]] static int self() noexcept;
 
+  // Happens-before, tracked with vector clocks over the memory orders the
+  // code names: release publishes the calling thread's clock into `sync`
+  // (joining it, as a release sequence continues through later RMWs) and
+  // starts a new epoch; acquire joins `sync` into the calling thread's clock.
+  void release_to(VectorClock& sync);
+  void acquire_from(const VectorClock& sync);
+  // The calling thread's clock, to stamp and check a slot access.
+  [[nodiscard]] const VectorClock& clock() const;
+
   // The name a scenario gave to thread `thread`.
   [[nodiscard]] const std::string& thread_name(int thread) const;
 
@@ -137,6 +162,7 @@ class Scheduler {
   std::vector<Step> trace_;
   std::vector<std::string> names_;
   std::vector<Status> status_;
+  std::vector<VectorClock> clocks_;
   std::vector<std::pair<std::string, int>> object_counts_;
 
   std::mutex mutex_;
