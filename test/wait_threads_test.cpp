@@ -9,9 +9,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stop_token>
 #include <thread>
+#include <utility>
 
 #include "coro_task.hpp"
 #include "watchdog.hpp"
@@ -167,6 +169,98 @@ TEST(CoAwaitThreads, atomic_waker_ping_pong_with_a_coroutine_on_a_run_loop) {
   EXPECT_TRUE(echo.finished());
   EXPECT_EQ(errors.load(), 0u);
   EXPECT_EQ(wrong, 0u);
+}
+
+// --- quiesce: a completion waits for a notifier inside the waker ------------
+
+// A policy for the library's own dual-slot core that pins one interleaving:
+// a notifier's shared slot access (the waker call, under the lock) runs a
+// per-thread hook first, and acquire loads of the state word are counted.
+std::atomic<int> acquire_loads{0};
+
+inline std::function<void()>& before_waker_call() {
+  thread_local std::function<void()> hook;
+  return hook;
+}
+
+template <class T>
+struct LoadCountingAtomic : std::atomic<T> {
+  using std::atomic<T>::atomic;
+  T load(std::memory_order order) const noexcept {
+    // Ordering: relaxed; a tally read by the hook, ordering nothing.
+    if (order == std::memory_order_acquire) acquire_loads.fetch_add(1, std::memory_order_relaxed);
+    return std::atomic<T>::load(order);
+  }
+};
+
+template <class T>
+class PausingCell {
+ public:
+  template <class F>
+  decltype(auto) with(F&& f) const {
+    if (auto hook = std::exchange(before_waker_call(), nullptr)) hook();
+    return cell_.with(std::forward<F>(f));
+  }
+  template <class F>
+  decltype(auto) with_mut(F&& f) {
+    return cell_.with_mut(std::forward<F>(f));
+  }
+
+ private:
+  detail::PlainCell<T> cell_;
+};
+
+struct PausingPolicy {
+  template <class T>
+  using Atomic = LoadCountingAtomic<T>;
+  template <class T>
+  using Cell = PausingCell<T>;
+};
+static_assert(detail::AtomicPolicy<PausingPolicy>);
+
+// A notifier holds the lock and is about to call the coroutine's waker when a
+// stop request on another thread completes the wait. The coroutine must not
+// resume (its frame could go) until that waker call has returned: the stopping
+// thread spins in quiesce(), which the paused notifier observes as acquire
+// loads of the state word, and only then lets its waker call proceed.
+TEST(CoAwaitThreads, completion_waits_for_a_notifier_inside_the_waker_call) {
+  Watchdog watchdog("quiesce against a paused notifier");
+  using Core = detail::DiatomicCore<PausingPolicy>;
+  using Registrar = detail::CoreRegistrar<Core>;
+  Core core;
+  std::stop_source stop;
+  bool held = true;
+  auto never = [] { return false; };
+  Task waiter = [](Core& c, std::stop_token t, decltype(never) pred, bool& h) -> Task {
+    h = co_await Wait<Registrar, decltype(never), true>(Registrar(c), pred, std::move(t));
+  }(core, stop.get_token(), never, held);
+  ASSERT_TRUE(core.state().registered());
+
+  std::atomic<bool> paused{false};
+  std::atomic<bool> resumed_while_notifier_inside{false};
+  std::thread notifier([&] {
+    before_waker_call() = [&] {
+      const int base = acquire_loads.load(std::memory_order_relaxed);
+      paused.store(true, std::memory_order_release);
+      // Wait until the stopping thread polls the lock twice (it is in
+      // quiesce), or until the coroutine finished (it did not wait: a bug).
+      while (acquire_loads.load(std::memory_order_relaxed) < base + 2 && !waiter.finished()) {
+        std::this_thread::yield();
+      }
+      resumed_while_notifier_inside.store(waiter.finished(), std::memory_order_relaxed);
+    };
+    core.notify();
+  });
+  std::thread stopper([&] {
+    while (!paused.load(std::memory_order_acquire)) std::this_thread::yield();
+    stop.request_stop();  // polls here, inline: stopped, then quiesce()
+  });
+  notifier.join();
+  stopper.join();
+  EXPECT_FALSE(resumed_while_notifier_inside.load());
+  EXPECT_TRUE(waiter.finished());
+  EXPECT_FALSE(held);
+  EXPECT_FALSE(core.state().registered());
 }
 
 // An executor that alternates between two RunLoop threads: a wake that
