@@ -62,7 +62,7 @@ concept Executor = std::copy_constructible<E> && requires(const E& ex, Job job) 
 /// notify() woke the coroutine. Guarded by a per-thread trampoline: a job
 /// started while another job runs on the same thread is queued and run by the
 /// outermost call once the current one returns, so coroutines that notify
-/// each other in a chain (A wakes B wakes A ...) run one after another at a
+/// each other in a chain (A wakes B wakes C ...) run one after another at a
 /// constant stack depth instead of nesting.
 class InlineExecutor {
  public:
