@@ -87,6 +87,37 @@ TEST(BlockOnThreads, ping_pong_of_a_million_round_trips_receives_every_value_in_
   EXPECT_EQ(wrong, 0u);
 }
 
+TEST(BlockOnThreads, spurious_notification_never_returns_from_block_on) {
+  Watchdog watchdog("block_on and a spurious notification");
+  WakeSink sink;
+  std::atomic<bool> ready{false};
+  std::atomic<int> checks{0};
+  std::atomic<bool> returned{false};
+  std::atomic<bool> returned_on_spurious_wake{false};
+  std::thread producer([&] {
+    WakeSource source = sink.source();
+    // Registered (check, register, re-check): wake it with the predicate false.
+    while (checks.load(std::memory_order_acquire) < 2) std::this_thread::yield();
+    source.notify();
+    // Wait for the re-poll that wake causes (two more checks), or a return.
+    while (checks.load(std::memory_order_acquire) < 4 && !returned.load(std::memory_order_acquire)) {
+      std::this_thread::yield();
+    }
+    returned_on_spurious_wake.store(returned.load(std::memory_order_acquire),
+                                    std::memory_order_relaxed);
+    ready.store(true, std::memory_order_release);
+    source.notify();
+  });
+  block_on(sink.wait_until([&] {
+    checks.fetch_add(1, std::memory_order_acq_rel);
+    return ready.load(std::memory_order_acquire);
+  }));
+  returned.store(true, std::memory_order_release);
+  producer.join();
+  EXPECT_FALSE(returned_on_spurious_wake.load());
+  EXPECT_GE(checks.load(), 4);
+}
+
 TEST(CoAwaitThreads, ping_pong_of_a_million_round_trips_with_a_coroutine_on_a_run_loop) {
   Watchdog watchdog("co_await ping-pong on a RunLoop");
   Mailbox ping;
