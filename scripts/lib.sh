@@ -12,7 +12,7 @@ die() {
 }
 
 step() {
-  printf '\n==> %s\n' "$*"
+  printf '\n==> %s  [%ds]\n' "$*" "$SECONDS"
 }
 
 # need_packages PKG...: installs the Debian packages that are missing, saying
@@ -60,10 +60,12 @@ configure() {
   fi
 }
 
-# build BUILDDIR: compiles, and on failure shows the first errors only.
+# build BUILDDIR [TARGET...]: compiles (everything, or the targets named),
+# and on failure shows the first errors only.
 build() {
   local dir=$1
-  if ! ninja -C "$dir" >"$dir.build.log" 2>&1; then
+  shift
+  if ! ninja -C "$dir" "$@" >"$dir.build.log" 2>&1; then
     grep -m 20 -E 'error|warning' "$dir.build.log" >&2 || tail -n 40 "$dir.build.log" >&2
     die "build in $dir failed; full log: $dir.build.log"
   fi

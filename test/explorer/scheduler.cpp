@@ -258,9 +258,11 @@ std::string Scheduler::format_trace() const {
   std::string out;
   for (std::size_t i = 0; i < trace_.size(); ++i) {
     const Step& step = trace_[i];
-    out += fmt::format("  {:>3}  {:<10} {:<14} {:<7} {}\n", i + 1,
-                       names_[static_cast<std::size_t>(step.thread)], step.op, step.object,
-                       step.detail);
+    std::string line = fmt::format("  {:>3}  {:<10} {:<14} {:<7} {}", i + 1,
+                                   names_[static_cast<std::size_t>(step.thread)], step.op,
+                                   step.object, step.detail);
+    line.erase(line.find_last_not_of(' ') + 1);
+    out += line + '\n';
   }
   return out;
 }
