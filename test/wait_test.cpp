@@ -18,6 +18,7 @@
 
 #include "../../examples/detached.hpp"
 #include "coro_task.hpp"
+#include "counting_policy.hpp"
 #include "watchdog.hpp"
 
 // Counts every allocation of this test program, to show that waits make none,
@@ -437,6 +438,54 @@ TEST(CoAwaitDeathTest, destroying_a_coroutine_whose_poll_is_queued_aborts_with_a
         task.destroy();
       },
       "request stop on the wait's std::stop_token");
+}
+
+// The RMW budget of DESIGN.md 2.4 with the coroutine waker (clone and drop
+// free), on the library's own core, counted. A round resumed through a queue
+// is the primitive's share for "register the same waker again + notify":
+// 1 + 2. Resumed inline, the next registration lands while the notifier still
+// holds the lock, so its unlock compare-exchange fails once and retries: 4.
+template <class E>
+Task counted_waiter(CountingDiatomicCore& core, int& turn, int& rounds, E executor) {
+  using Registrar = detail::CoreRegistrar<CountingDiatomicCore>;
+  auto due = [&turn] { return turn != 0; };
+  for (;;) {
+    co_await Wait<Registrar, decltype(due), false>(Registrar(core), due).resume_on(executor);
+    turn = 0;
+    ++rounds;
+  }
+}
+
+TEST(CoAwait, a_wait_round_costs_the_primitive_three_rmws_queued_and_four_inline) {
+  {
+    CountingDiatomicCore core;
+    int turn = 0;
+    int rounds = 0;
+    Task task = counted_waiter(core, turn, rounds, InlineExecutor{});
+    for (int i = 0; i < 100; ++i) {
+      turn = 1;
+      EXPECT_EQ(count_rmws([&core] { core.notify(); }), 4u) << "inline round " << i;
+    }
+    EXPECT_EQ(rounds, 100);
+  }
+  {
+    CountingDiatomicCore core;
+    int turn = 0;
+    int rounds = 0;
+    std::vector<Job> jobs;
+    Task task = counted_waiter(core, turn, rounds, CollectingExecutor{&jobs});
+    for (int i = 0; i < 100; ++i) {
+      turn = 1;
+      const std::uint64_t rmws = count_rmws([&] {
+        core.notify();
+        const Job job = jobs.at(0);
+        jobs.clear();
+        job();  // resumes, and the next wait registers
+      });
+      EXPECT_EQ(rmws, 3u) << "queued round " << i;
+    }
+    EXPECT_EQ(rounds, 100);
+  }
 }
 
 TEST(CoAwait, waits_allocate_nothing_once_the_waker_is_cached) {
