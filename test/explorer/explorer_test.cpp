@@ -2,13 +2,17 @@
 // AtomicWaker explored up to its preemption bound over the library's own
 // state machines, and each seeded bug caught with the schedule that shows it.
 // Each run prints how many schedules it explored and whether the search was
-// exhausted.
+// exhausted. A watchdog turns a hang of the explorer itself into an abort
+// naming the test.
 #include "scenarios.hpp"
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <string>
+
+#include "watchdog.hpp"
 
 namespace diatomic::explorer {
 namespace {
@@ -16,17 +20,22 @@ namespace {
 constexpr Action T = Action::kToken;
 constexpr Action S = Action::kSpurious;
 
+const char* test_name() {
+  return ::testing::UnitTest::GetInstance()->current_test_info()->name();
+}
+
 void summarize(const Result& result, const Scenario& scenario) {
   const char* outcome = result.failure ? "stopped at the first failing schedule"
                         : result.exhausted ? "bound exhausted"
                                            : "NOT exhausted (schedule cap reached)";
   std::printf("[explorer] %s: %ld schedules, preemption bound %d, %s\n",
-              ::testing::UnitTest::GetInstance()->current_test_info()->name(), result.schedules,
+              test_name(), result.schedules,
               scenario.preemption_bound, outcome);
 }
 
 // The algorithm is correct in every schedule, and the search ran to the end.
 void expect_correct(Result (*explore)(const Scenario&), const Scenario& scenario) {
+  const test::Watchdog watchdog(std::string("explorer: ") + test_name(), std::chrono::seconds(300));
   const Result result = explore(scenario);
   summarize(result, scenario);
   EXPECT_FALSE(result.failure.has_value()) << *result.failure;
@@ -35,6 +44,7 @@ void expect_correct(Result (*explore)(const Scenario&), const Scenario& scenario
 
 // A seeded bug: some schedule shows it, and that schedule is printed.
 void expect_caught(Result (*explore)(const Scenario&), const Scenario& scenario) {
+  const test::Watchdog watchdog(std::string("explorer: ") + test_name(), std::chrono::seconds(300));
   const Result result = explore(scenario);
   summarize(result, scenario);
   ASSERT_TRUE(result.failure.has_value())
