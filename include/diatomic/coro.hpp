@@ -27,12 +27,22 @@
 ///   points to a small reference-counted relay instead of the frame, and a
 ///   late wake touches only the relay. Nothing touches the frame afterwards.
 ///   Destroying a coroutine suspended in co_await is allowed while no poll is
-///   queued for it (it withdraws the registration); if a wake has already
-///   queued one, the process aborts with a message: stop the wait with its
-///   std::stop_token and let it resume instead.
-///   Cost. On a DiatomicWaker: no allocation, and no RMW besides the
-///   primitive's own and 1 per wake (on the awaiter's state word), for every
-///   wait once the waker is cached: the waker's clone and drop are free. On an
+///   queued or running for it (it withdraws the registration); if a wake has
+///   already queued one, or one is running on another thread, the process
+///   aborts with a message: stop the wait with its std::stop_token and let it
+///   resume instead.
+///   Deadlock rule. Completing a wait on a DiatomicWaker waits for a notifier
+///   that is inside a waker call on another thread. So nothing may complete a
+///   co_await on a primitive from inside a waker call made by that same
+///   primitive's notify() on the same thread, except through the
+///   InlineExecutor (which records that it runs under the lock and skips the
+///   wait): a user waker must not run such a coroutine synchronously, and an
+///   Executor's execute() must not wait for the job it is given.
+///   Cost. On a DiatomicWaker: no allocation once the waker is cached (its
+///   clone and drop are free). Besides the primitive's own RMWs, the awaiter's
+///   state word takes 1 RMW per wake and 1 per poll (clearing "woken again"
+///   before it polls), plus one compare-exchange to end a poll that leaves the
+///   coroutine suspended. On an
 ///   AtomicWaker: one relay allocated per co_await, and the waker's clone and
 ///   drop cost 1 RMW each.
 #pragma once
@@ -160,8 +170,9 @@ class Awaiter : private detail::JobNode {
   bool drive() noexcept {
     for (;;) {
       // Ordering: acquire, pairs with the acq_rel fetch_or in claim(): the
-      // waker's thread handed us this poll, and the primitive orders the
-      // data; this only clears N before the predicate is read again.
+      // waker's thread handed us this poll. On the retry path (a failed,
+      // relaxed compare-exchange below) this acquire is the only
+      // synchronisation with that waker's thread, so it is required.
       state().fetch_and(~kNotified, std::memory_order_acquire);
       try {
         if (auto out = wait_.poll(waker_)) {

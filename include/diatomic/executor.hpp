@@ -44,6 +44,9 @@ class Job {
 
 /// The one-function executor concept: `ex.execute(job)` arranges for `job()`
 /// to be called exactly once, now or later, on a thread of its choice.
+/// execute() must not wait for the job to finish: it is called under the
+/// primitive's notification lock, and the job's completion may wait for that
+/// lock to be released (see the deadlock rule in diatomic/coro.hpp).
 /// execute is called from inside a waker call, which is noexcept: if it throws,
 /// std::terminate is called, so an executor that can fail to queue (bad_alloc)
 /// terminates the process. Executors are held by value: pass a cheap handle
@@ -64,6 +67,13 @@ concept Executor = std::copy_constructible<E> && requires(const E& ex, Job job) 
 /// outermost call once the current one returns, so coroutines that notify
 /// each other in a chain (A wakes B wakes C ...) run one after another at a
 /// constant stack depth instead of nesting.
+///
+/// Lifetime: the resumed coroutine runs inside the producer's notify(), which
+/// still holds the primitive's lock and will write its state word when the
+/// coroutine suspends or ends. So a coroutine resumed inline must not destroy
+/// that DiatomicWaker, nor the last WakeSource whose notify() woke it (a
+/// WakeSink may go: the shared state lives on in that source). Resume on a
+/// RunLoop or another executor where that is needed.
 class InlineExecutor {
  public:
   /// Runs `job` now, or, if a job is already running on this thread, once it

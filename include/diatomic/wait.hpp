@@ -14,7 +14,9 @@
 ///   value R, contextually convertible to bool with *R the result (the wait
 ///   yields that, e.g. T for std::optional<T>). A predicate that consumes (a
 ///   try_recv) is called again only after it returned empty. If it throws, the
-///   exception leaves poll() (and the driver) with the sink unregistered.
+///   exception leaves poll() (and the driver) with the sink unregistered (on
+///   an AtomicWaker, which cannot withdraw, the stored waker stays and a later
+///   wake() wakes it once, spuriously).
 ///   Stop. With a std::stop_token, a poll that finds stop requested withdraws
 ///   the registration without calling the predicate and completes with
 ///   "stopped": the wait yields false (bool predicate) or an empty

@@ -182,8 +182,8 @@ inline bool DiatomicCore<Policy>::try_unlock(std::uintptr_t& bits) noexcept {
     check(old);
     DIATOMIC_DEBUG_CHECK((old & S::kLocked) != 0, "DiatomicWaker unlocked without the lock");
     if ((old & S::kNotify) == 0) {
-      // Ordering: release, pairs with the acquire RMWs of register_waker and
-      // clear (and the next try_lock): our call of slot[I] happens before
+      // Ordering: release, pairs with the acquire load of register_waker, the
+      // acquire RMW of clear and the next try_lock: our call of slot[I] happens before
       // the consumer overwrites or drops that slot once it is no longer
       // current.
       if (state_.compare_exchange_weak(old, old & ~S::kLocked, std::memory_order_release,
