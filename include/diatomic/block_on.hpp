@@ -2,6 +2,8 @@
 /// diatomic::block_on: runs a wait object (diatomic/wait.hpp) to completion on
 /// the calling thread, parking it between polls with this_thread::park().
 ///
+///   // Ordering: acquire, pairs with the producer's release store of done: the
+///   // first check runs before any registration, so the sink cannot order it.
 ///   diatomic::block_on(sink.wait_until([&] { return done.load(std::memory_order_acquire); }));
 ///
 /// Contract (quote this):

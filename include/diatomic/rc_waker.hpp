@@ -119,6 +119,7 @@ class BasicRcWaker {
 /// The library's reference-counted waker, counting with std::atomic:
 ///
 ///     struct Flag { std::atomic<bool> woken{false};
+///                   // Ordering: release, pairs with the acquire load of the thread that checks it.
 ///                   void wake() noexcept { woken.store(true, std::memory_order_release); } };
 ///     auto target = diatomic::RcWaker<Flag>::make();
 ///     diatomic::Waker w = target.waker();   // clone of the handle: 1 RMW

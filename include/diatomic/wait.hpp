@@ -5,6 +5,8 @@
 /// Two drivers run it: diatomic::block_on (threads, diatomic/block_on.hpp) and
 /// co_await (coroutines, diatomic/coro.hpp).
 ///
+///   // Ordering: acquire, pairs with the producer's release store of ready (the
+///   // first check runs before any registration, so the sink cannot order it).
 ///   diatomic::block_on(sink.wait_until([&] { return ready.load(std::memory_order_acquire); }));
 ///   std::uint64_t v = co_await sink.wait_until([&] { return channel.try_recv(); });
 ///

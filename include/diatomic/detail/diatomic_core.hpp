@@ -150,14 +150,11 @@ inline bool DiatomicCore<Policy>::try_lock(std::uintptr_t& bits) noexcept {
       next = (old | S::kLocked) & ~S::kRegistered;
       if ((old & S::kUpdate) != 0) next = (next & ~S::kUpdate) ^ S::kIndex;
     }
-    // Ordering: acq_rel on success. Release: the producer's writes before
-    // notify() head a release sequence that the consumer's next registration
-    // (acquire RMW) reads from, so its predicate re-check sees them; this is
-    // why the "unchanged" rows are still RMWs. Acquire: pairs with the
-    // release fetch_or(U|R) in register_waker, so the waker stored in the
-    // slot we switch to is visible before we call it, and with the release in
-    // try_unlock, so the previous holder's calls happen before ours.
-    // Relaxed on failure: the loop retries with the fresh value.
+    // Ordering: acq_rel on success. Release: heads the release sequence that
+    // the consumer's next registration (acquire RMW) reads, so its re-check
+    // sees the producer's writes (why the unchanged rows are RMWs too).
+    // Acquire: pairs with register_waker's release fetch_or, so the waker in
+    // the slot we call is visible. Relaxed on failure: the loop retries.
     if (state_.compare_exchange_weak(old, next, std::memory_order_acq_rel,
                                      std::memory_order_relaxed)) {
       bits = next;
@@ -252,14 +249,11 @@ inline void DiatomicCore<Policy>::register_waker(const Waker& waker) {
   // Shared: only this thread (the consumer) ever writes a slot, so reading it
   // here cannot race; a notifier may be reading the same slot at once.
   if (slots_[newest].with([&](const Waker& cached) { return cached.will_wake(waker); })) {
-    // Ordering: acq_rel. Acquire: pairs with the release RMWs of notify():
-    // the predicate re-check that follows sees what producers wrote before
-    // any notification that this registration did not catch. Release: pairs
-    // with the acquire in try_lock (and try_unlock) that reads R: a waker
-    // whose target was re-initialised since it was cached (a coroutine
-    // awaiter reusing the same frame slot: same address, same table) has
-    // that new state happen before the notifier calls it; so do the slot
-    // writes of a clear() since (an empty waker matches an emptied slot).
+    // Ordering: acq_rel. Acquire: pairs with notify()'s release RMWs, so the
+    // re-check sees what producers wrote before any notify this misses.
+    // Release: a target re-initialised since it was cached (an awaiter reusing
+    // its frame slot) and slots emptied by clear() are visible to the
+    // notifier whose acquire CAS in try_lock/try_unlock reads this R.
     state_.fetch_or(S::kRegistered, std::memory_order_acq_rel);
     return;
   }
