@@ -15,11 +15,14 @@ int main() {
 
   std::thread producer([&] {
     message = "hello from the producer";
+    // Ordering: release, pairs with the consumer's acquire loads of `ready`.
     ready.store(true, std::memory_order_release);  // publishes `message`
     source.notify();                               // wakes the consumer if it registered
   });
 
   const diatomic::Waker me = diatomic::this_thread::waker();
+  // Ordering: acquire, pairs with the producer's release store: the first
+  // check comes before any registration, so the sink cannot order it.
   while (!ready.load(std::memory_order_acquire)) {
     sink.register_waker(me);                      // 1. register
     if (ready.load(std::memory_order_acquire)) {  // 2. re-check

@@ -8,6 +8,7 @@
 
 struct Counter {
   std::atomic<int> wakes{0};
+  // Ordering: relaxed; the count is read afterwards on this same thread.
   void wake() noexcept { wakes.fetch_add(1, std::memory_order_relaxed); }
 };
 
@@ -17,6 +18,8 @@ int main() {
   std::atomic<bool> ready{false};
   const auto consumer = diatomic::RcWaker<Counter>::make();
 
+  // Ordering: release/acquire on `ready`, as in handoff.cpp. The bug here is
+  // the order of the calls, not the memory orders.
   // Wrong order. The consumer checks first...
   const bool seen = ready.load(std::memory_order_acquire);
   // ...the producer runs between the check and the registration...
@@ -24,12 +27,14 @@ int main() {
   source.notify();  // nobody is registered: a no-op, by contract
   // ...and the consumer registers too late, then would park() for ever.
   sink.register_waker(consumer.waker());
+  // Ordering: relaxed; the waker ran (or not) on this thread.
   std::printf("check-then-register: saw ready=%d, wakes=%d, still registered=%d\n", seen,
-              consumer->wakes.load(), sink.state().registered());
+              consumer->wakes.load(std::memory_order_relaxed), sink.state().registered());
 
   // Right order, same interleaving: register, then re-check. The producer
   // again runs before the registration, and the re-check sees its write.
   sink.unregister();
+  // Ordering: relaxed reset on this thread; then release/acquire as above.
   ready.store(false, std::memory_order_relaxed);
   ready.store(true, std::memory_order_release);  // the producer, as before
   source.notify();                               // a no-op again

@@ -17,10 +17,12 @@ struct Mailbox {
   diatomic::WakeSource source = sink.source();
 
   void put(int v) {
+    // Ordering: release, pairs with the acquire exchange in take().
     slot.store(v, std::memory_order_release);
     source.notify();
   }
   std::optional<int> take() {
+    // Ordering: acquire, pairs with the release store in put().
     const int v = slot.exchange(0, std::memory_order_acquire);
     if (v == 0) return std::nullopt;
     return v;
