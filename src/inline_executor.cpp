@@ -9,36 +9,24 @@ namespace {
 // Only the owning thread touches it. Trivially destructible, so no TLS
 // destructor is registered; it is always empty when no execute() is running.
 struct Trampoline {
-  detail::JobNode* head = nullptr;
-  detail::JobNode* tail = nullptr;
+  detail::JobQueue queued;
   bool draining = false;
 };
 
 thread_local Trampoline trampoline;
-
-detail::JobNode* pop(Trampoline& t) noexcept {
-  detail::JobNode* const node = t.head;
-  if (node != nullptr) {
-    t.head = node->next;
-    if (t.head == nullptr) t.tail = nullptr;
-  }
-  return node;
-}
 
 }  // namespace
 
 void InlineExecutor::execute(Job job) const noexcept {
   Trampoline& t = trampoline;
   if (t.draining) {
-    job.node_->next = nullptr;
-    (t.tail != nullptr ? t.tail->next : t.head) = job.node_;
-    t.tail = job.node_;
+    t.queued.push(*job.node_);
     return;
   }
   t.draining = true;
   // A job may resume a coroutine that destroys the job's node: never touch a
   // node after running it (queued nodes are unlinked before they run).
-  for (detail::JobNode* node = job.node_; node != nullptr; node = pop(t)) node->run(node);
+  for (detail::JobNode* node = job.node_; node != nullptr; node = t.queued.pop()) node->run(node);
   t.draining = false;
 }
 

@@ -7,37 +7,25 @@
 namespace diatomic {
 
 RunLoop::~RunLoop() {
-  DIATOMIC_DEBUG_CHECK(head_ == nullptr,
+  DIATOMIC_DEBUG_CHECK(queue_.empty(),
                        "RunLoop destroyed with jobs queued: their coroutines would never resume");
 }
 
 void RunLoop::execute(Job job) noexcept {
-  detail::JobNode* const node = job.node_;
-  node->next = nullptr;
   const std::lock_guard<std::mutex> lock(mutex_);
-  (tail_ != nullptr ? tail_->next : head_) = node;
-  tail_ = node;
+  queue_.push(*job.node_);
   // Notified under the lock: once we unlock, the loop may run the job, its
   // coroutine may finish and the loop's owner may destroy the loop, so
   // nothing after the unlock may touch *this.
   ready_.notify_one();
 }
 
-detail::JobNode* RunLoop::pop() noexcept {
-  detail::JobNode* const node = head_;
-  if (node != nullptr) {
-    head_ = node->next;
-    if (head_ == nullptr) tail_ = nullptr;
-  }
-  return node;
-}
-
 void RunLoop::run() {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    ready_.wait(lock, [this] { return stopped_ || head_ != nullptr; });
+    ready_.wait(lock, [this] { return stopped_ || !queue_.empty(); });
     if (stopped_) return;
-    detail::JobNode* const node = pop();
+    detail::JobNode* const node = queue_.pop();
     lock.unlock();
     node->run(node);
     lock.lock();
@@ -49,7 +37,7 @@ void RunLoop::run_until_idle() {
     detail::JobNode* node = nullptr;
     {
       const std::lock_guard<std::mutex> lock(mutex_);
-      node = pop();
+      node = queue_.pop();
     }
     if (node == nullptr) return;
     node->run(node);

@@ -22,6 +22,32 @@ struct JobNode {
   JobNode* next = nullptr;
   void (*run)(JobNode*) noexcept = nullptr;
 };
+
+/// A FIFO of JobNodes linked through `next`; no allocation, no
+/// synchronisation of its own (InlineExecutor's trampoline is per thread,
+/// RunLoop holds its mutex).
+class JobQueue {
+ public:
+  [[nodiscard]] bool empty() const noexcept { return head_ == nullptr; }
+  void push(JobNode& node) noexcept {
+    node.next = nullptr;
+    (tail_ != nullptr ? tail_->next : head_) = &node;
+    tail_ = &node;
+  }
+  /// The oldest node, unlinked; nullptr if empty.
+  [[nodiscard]] JobNode* pop() noexcept {
+    JobNode* const node = head_;
+    if (node != nullptr) {
+      head_ = node->next;
+      if (head_ == nullptr) tail_ = nullptr;
+    }
+    return node;
+  }
+
+ private:
+  JobNode* head_ = nullptr;
+  JobNode* tail_ = nullptr;
+};
 }  // namespace detail
 
 /// One unit of work an executor is given: call it exactly once, on the thread

@@ -53,12 +53,10 @@ class RunLoop {
  private:
   friend class RunLoopExecutor;
   DIATOMIC_EXPORT void execute(Job job) noexcept;
-  detail::JobNode* pop() noexcept;
 
   std::mutex mutex_;
   std::condition_variable ready_;
-  detail::JobNode* head_ = nullptr;  // guarded by mutex_
-  detail::JobNode* tail_ = nullptr;  // guarded by mutex_
+  detail::JobQueue queue_;           // guarded by mutex_
   bool stopped_ = false;             // guarded by mutex_
 };
 
