@@ -1,9 +1,10 @@
 // The thread parker behind this_thread::waker() and this_thread::park(): one
-// reference-counted parker per thread, a three-state futex word.
+// parker per thread, a three-state futex word, shared with its wakers through
+// the library's reference-counted waker (RcWaker).
+#include <diatomic/rc_waker.hpp>
 #include <diatomic/thread_waker.hpp>
 
 #include <atomic>
-#include <cstddef>
 #include <cstdint>
 
 #if defined(__linux__)
@@ -31,11 +32,6 @@ static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
 static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t),
               "the futex word must be a plain 32-bit integer");
 
-struct Parker {
-  std::atomic<std::uint32_t> state{kEmpty};
-  std::atomic<std::size_t> refs{1};
-};
-
 void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected) noexcept {
 #if defined(__linux__)
   // The kernel re-checks word == expected atomically with going to sleep, so a
@@ -58,65 +54,32 @@ void futex_wake_one(std::atomic<std::uint32_t>& word) noexcept {
 #endif
 }
 
-void retain(Parker* parker) noexcept {
-  // Ordering: relaxed; a new reference is made from one already held.
-  parker->refs.fetch_add(1, std::memory_order_relaxed);
-}
+// The target of a thread's wakers: waking it unparks the thread.
+struct Parker {
+  std::atomic<std::uint32_t> state{kEmpty};
 
-void release(Parker* parker) noexcept {
-  // Ordering: acq_rel, so every owner's use happens before the delete.
-  if (parker->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete parker;
-}
-
-void unpark(Parker* parker) noexcept {
-  // Ordering: release, pairs with the acquire in park(): the waker's prior
-  // writes are visible to the parked thread once it consumes the token.
-  if (parker->state.exchange(kNotified, std::memory_order_release) == kParked) {
-    futex_wake_one(parker->state);
+  void wake() noexcept {
+    // Ordering: release, pairs with the acquire in park(): the waker's prior
+    // writes are visible to the parked thread once it consumes the token.
+    if (state.exchange(kNotified, std::memory_order_release) == kParked) futex_wake_one(state);
   }
-}
-
-void* clone_fn(void* data) {
-  retain(static_cast<Parker*>(data));
-  return data;
-}
-void wake_by_ref_fn(void* data) noexcept { unpark(static_cast<Parker*>(data)); }
-void wake_fn(void* data) noexcept {
-  unpark(static_cast<Parker*>(data));
-  release(static_cast<Parker*>(data));
-}
-void drop_fn(void* data) noexcept { release(static_cast<Parker*>(data)); }
-
-constexpr WakerVTable kThreadVTable{&clone_fn, &wake_fn, &wake_by_ref_fn, &drop_fn};
-
-// The calling thread's parker; the thread holds one reference until it exits.
-class ThreadParker {
- public:
-  ThreadParker() : parker_(new Parker) {}
-  ThreadParker(const ThreadParker&) = delete;
-  ThreadParker& operator=(const ThreadParker&) = delete;
-  ~ThreadParker() { release(parker_); }
-  [[nodiscard]] Parker* get() const noexcept { return parker_; }
-
- private:
-  Parker* parker_;
 };
 
-Parker* current() {
-  thread_local ThreadParker parker;
-  return parker.get();
+// The calling thread's parker. The thread holds one reference until it exits;
+// each Waker holds another, so the parker outlives the thread if need be.
+const RcWaker<Parker>& current() {
+  thread_local const RcWaker<Parker> parker = RcWaker<Parker>::make();
+  return parker;
 }
 
 }  // namespace
 
 Waker waker() {
-  Parker* parker = current();
-  retain(parker);
-  return Waker(parker, &kThreadVTable);
+  return current().waker();
 }
 
 void park() {
-  Parker* parker = current();
+  Parker* const parker = &current().get();
   // Ordering: acquire, pairs with the release exchange in unpark() whose
   // token this consumes. kNotified -> kEmpty returns; kEmpty -> kParked sleeps.
   if (parker->state.fetch_sub(1, std::memory_order_acquire) == kNotified) return;

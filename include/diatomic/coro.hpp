@@ -50,6 +50,7 @@
 #include <diatomic/detail/fatal.hpp>
 #include <diatomic/detail/wake_scope.hpp>
 #include <diatomic/executor.hpp>
+#include <diatomic/rc_waker.hpp>
 #include <diatomic/waker.hpp>
 
 #include <atomic>
@@ -122,7 +123,7 @@ class Awaiter : private detail::JobNode {
   /// completed; true (stay suspended) once it is registered. On an
   /// AtomicWaker, throws std::bad_alloc if the relay cannot be allocated.
   [[nodiscard]] bool await_suspend(std::coroutine_handle<> handle) noexcept(kFrameWaker) {
-    if constexpr (!kFrameWaker) waker_ = Waker(new Relay{this}, &kRelayVTable);
+    if constexpr (!kFrameWaker) waker_ = anchor_.emplace(RcWaker<Relay>::make(this)).waker();
     handle_ = handle;
     if constexpr (W::kStoppable) on_stop_.emplace(wait_.stop_token(), OnStop{this});
     return !drive();
@@ -150,11 +151,15 @@ class Awaiter : private detail::JobNode {
   struct FrameState {
     std::atomic<std::uint32_t> word{kScheduled};
   };
+  /// Relay mode: the target of the waker, shared by the awaiter and every
+  /// copy of the waker through the library's reference-counted waker.
   struct Relay {
     explicit Relay(Awaiter* owner) noexcept : self(owner) {}
+    void wake() noexcept {
+      if (claim(state)) self->queue();
+    }
     std::atomic<std::uint32_t> state{kScheduled};
-    std::atomic<std::uint32_t> refs{1};  // adopted by waker_
-    Awaiter* const self;                 // read only by a wake that found S clear
+    Awaiter* const self;  // read only by a wake that found S clear
   };
 
   /// A stop request polls like a wake, but its thread holds no lock of the
@@ -207,7 +212,7 @@ class Awaiter : private detail::JobNode {
     if constexpr (kFrameWaker) {
       return anchor_.word;
     } else {
-      return static_cast<Relay*>(waker_.data())->state;
+      return (*anchor_)->state;
     }
   }
 
@@ -245,28 +250,6 @@ class Awaiter : private detail::JobNode {
   static void frame_drop(void*) noexcept {}
   static constexpr WakerVTable kFrameVTable{&frame_clone, &frame_wake, &frame_wake, &frame_drop};
 
-  /// Relay mode: the waker owns a reference to the relay.
-  static void* relay_clone(void* data) noexcept {
-    // Ordering: relaxed; a new reference made from one already held.
-    static_cast<Relay*>(data)->refs.fetch_add(1, std::memory_order_relaxed);
-    return data;
-  }
-  static void relay_drop(void* data) noexcept {
-    auto* relay = static_cast<Relay*>(data);
-    // Ordering: acq_rel, so every owner's use happens before the delete.
-    if (relay->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete relay;
-  }
-  static void relay_wake_by_ref(void* data) noexcept {
-    auto* relay = static_cast<Relay*>(data);
-    if (claim(relay->state)) relay->self->queue();
-  }
-  static void relay_wake(void* data) noexcept {
-    relay_wake_by_ref(data);
-    relay_drop(data);
-  }
-  static constexpr WakerVTable kRelayVTable{&relay_clone, &relay_wake, &relay_wake_by_ref,
-                                            &relay_drop};
-
   W wait_;
   E executor_;
   std::coroutine_handle<> handle_;
@@ -274,8 +257,9 @@ class Awaiter : private detail::JobNode {
   std::exception_ptr error_;
   std::optional<std::stop_callback<OnStop>> on_stop_;
   bool done_ = false;
-  Waker waker_;  // frame mode: points here; relay mode: owns the awaiter's relay reference
-  [[no_unique_address]] std::conditional_t<kFrameWaker, FrameState, std::monostate> anchor_;
+  Waker waker_;  // frame mode: points here; relay mode: a reference to the relay
+  /// Where the poll state lives: here (frame mode) or in the relay.
+  std::conditional_t<kFrameWaker, FrameState, std::optional<RcWaker<Relay>>> anchor_;
 };
 
 }  // namespace diatomic
