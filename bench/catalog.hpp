@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The scenarios the benchmark binary registers and the report reads back:
 // names, floors and the targets of docs/benchmarks.md, in one table.
 #pragma once

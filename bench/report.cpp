@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The benchmark report: runs every benchmark with repetitions, keeps each
 // one's median, and prints what docs/benchmarks.md shows: the RMW table, the
 // speed table (AtomicWaker / DiatomicWaker) and each scenario against its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The benchmark report (docs/benchmarks.md): the README's first command runs it.
 #pragma once
 

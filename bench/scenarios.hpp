@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The benchmark scenarios of docs/benchmarks.md, written once over a primitive
 // kind and an atomic policy. The timed runs use StdAtomicPolicy, the code the
 // library ships; the rmw/op counters run the same code over the test suite's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // DiatomicWaker against AtomicWaker, same harness, same waker, one binary
 // (docs/benchmarks.md). Plain Google Benchmark flags run it as any benchmark;
 // `--report=DIR` runs the whole suite and prints the report (report.cpp).

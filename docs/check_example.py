@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Keeps a document's example honest: check_example.py DOC SOURCE PROGRAM.
 
-Passes only if DOC contains SOURCE's text verbatim as a ```cpp block, the
+Passes only if DOC contains SOURCE's text verbatim as a ```cpp block (less
+the file's first line if it is its SPDX license tag, which pages leave out), the
 next fenced block after it is a ```text block, and PROGRAM (SOURCE built)
 prints exactly that text. So the docs show the real code and its real output.
 """
@@ -19,6 +21,9 @@ def main(argv):
     doc_path, source_path, program = argv[1:]
     doc = open(doc_path, encoding="utf-8").read()
     source = open(source_path, encoding="utf-8").read()
+    first, _, rest = source.partition("\n")
+    if first.startswith("// SPDX-License-Identifier:"):
+        source = rest
     blocks = [(m.group(1), m.group(2)) for m in FENCE.finditer(doc)]
     at = next((i for i, (lang, text) in enumerate(blocks) if lang == "cpp" and text == source),
               None)

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Keeps the docs' references to tests honest: check_test_links.py TESTDIR DOC...
 
 Every `Suite.test_name` and `Suite.*` a page cites in backticks, and every bare

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A bounded MPSC queue turned asynchronous. The queue itself only has
 // try_push / try_pop; waiting is added with WakeSinks: the receiver waits on
 // its sink until an item is there, and each sender waits on its own sink while

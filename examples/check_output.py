@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Runs an example and checks its output: exit status 0 and every given
 regular expression found in what it printed (each on some line).
 

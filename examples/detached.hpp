@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The smallest coroutine type the examples need: it starts at once and frees
 // its own frame when its body ends. co_await on a diatomic wait works in any
 // coroutine; this one only has to exist. Signal completion from the body.

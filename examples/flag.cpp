@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A manually signalled flag awaited by a coroutine. wait_until registers the
 // coroutine before it checks the flag again, so a set() that lands between
 // the first check and the suspension is never lost.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A capacity-1 MPSC channel: several sender threads try_send non-zero values
 // into one atomic slot and notify; one receiver waits with wait_until, first
 // parked with block_on, then as a coroutine resumed on a RunLoop. Prints a

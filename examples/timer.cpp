@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A timer future: a thread sleeps for the requested duration, marks the timer
 // done and wakes whoever waits. Awaited with block_on, then from a coroutine
 // (resumed inline, on the timer's thread once it fires). Prints what happened.

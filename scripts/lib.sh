@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared by scripts/run and scripts/test: installing what the project needs
 # from Debian's packages, and failing with a clear message when that is not
 # possible. Sourced, not executed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The one place libdiatomic reports misuse and aborts.
 #include <diatomic/detail/fatal.hpp>
 

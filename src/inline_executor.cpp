@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // InlineExecutor's per-thread trampoline: the outermost execute() on a thread
 // runs its job, then every job queued by nested calls, in FIFO order, so the
 // stack depth stays constant however long a chain of wake-ups is.

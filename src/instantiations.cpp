@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The std::atomic instantiations of the two state machines, compiled once and
 // exported from libdiatomic. The headers declare them `extern template`, so
 // users' code calls these unless the optimiser inlines the (inline) members.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // RunLoop: an intrusive FIFO of jobs under a mutex, and a condition variable
 // for the thread in run(). The lock is what orders a job's queueing before its
 // run; the loop is not on any lock-free path (wakers only queue).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The thread parker behind this_thread::waker() and this_thread::park(): one
 // parker per thread, a three-state futex word, shared with its wakers through
 // the library's reference-counted waker (RcWaker).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The per-thread stack of detail::WakeScope (detail/wake_scope.hpp). Plain
 // thread_local pointers: only the owning thread reads or writes them.
 #include <diatomic/detail/wake_scope.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Waker::noop(): its table lives here, once, so that noop wakers compare equal
 // (will_wake) in every module that links libdiatomic.
 #include <diatomic/waker.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // co_await resumed through diatomic::asio_executor: every resumption runs on
 // the thread running the io_context. Built when asio is present. Suite
 // 'concurrency'.

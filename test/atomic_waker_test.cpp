@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // AtomicWaker, one thread: the behaviours of DESIGN.md section 3. The races
 // "a register arrives while a wake is in progress" and "a wake arrives during
 // a registration" are pinned without threads by the hooked policy, which runs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // DiatomicWaker and its handles, one thread: the behaviours of DESIGN.md 2.2
 // and 2.3 that need no interleaving.
 #include <diatomic/diatomic_waker.hpp>

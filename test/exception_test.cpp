@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A waker whose clone throws leaves both primitives exactly as before (strong
 // guarantee), and a later registration of a good waker is notified.
 #include <diatomic/atomic_waker.hpp>

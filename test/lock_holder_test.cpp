@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // DiatomicWaker while a notifier holds the notification lock (L): the rows of
 // try_lock and try_unlock that only happen when the consumer or another
 // notifier acts during a waker call. Each test acts from inside the waker's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Debug builds turn consumer-side misuse into an abort with a message naming
 // it. Release builds (NDEBUG) do not check, and these tests skip there.
 #include <diatomic/diatomic_waker.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Deterministic race tests: real threads whose interleaving is pinned by
 // latches inside the wakers (or inside the slot write, through the hooked
 // policy), so that each run exercises exactly the race named in the test.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The RMW budget of DESIGN.md section 2.4, counted: both primitives' own
 // state machines run over CountingPolicy, with the reference-counted waker
 // (clone 1, drop 1, wake_by_ref 1 RMW) and with a waker whose clone, drop and

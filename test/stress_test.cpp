@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Stress: 2 to 8 producer threads notify one consumer millions of times, the
 // consumer waiting through block_on, through co_await resumed inline on the
 // notifying thread, and through co_await resumed on a RunLoop; for

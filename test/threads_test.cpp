@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A small multi-threaded check of the whole protocol with real threads:
 // producers publish tokens and notify; one consumer registers its thread
 // waker, re-checks, and parks. Every token must arrive; a lost wake-up shows

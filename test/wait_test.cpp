@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wait_until, block_on and co_await on one thread (or with helper threads
 // joined inside a predicate): completion rules, spurious wakes, exceptions,
 // cancellation, inline resumption depth, and allocation. Suite 'core'.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // block_on and co_await across real threads: ping-pong of 1,000,000 round
 // trips, resumption on a RunLoop's own thread, polls that never overlap on a
 // multi-threaded executor, and stop requests racing notifications. Threads

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Waker, RcWaker and the thread waker: reference balance, identity, noop.
 #include <diatomic/rc_waker.hpp>
 #include <diatomic/thread_waker.hpp>

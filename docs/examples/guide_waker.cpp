@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Wakers from scratch: a Waker is a data pointer plus a table of four
 // functions. This table counts what the primitives do with it, which shows
 // the difference between them: DiatomicWaker keeps the waker it was given and

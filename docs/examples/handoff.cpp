@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A correct producer/consumer: the consumer registers, then re-checks, then
 // parks; the flag that guards the message is released and acquired.
 #include <diatomic/diatomic.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // An incorrect consumer, replayed step by step on one thread so that the bad
 // interleaving happens every time: it checks, then registers. A notify() that
 // falls between the two finds nobody registered and does nothing.

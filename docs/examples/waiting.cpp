@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Waiting on one WakeSink four ways: block_on on a thread, co_await resumed
 // inline by the notifying thread, co_await resumed on a RunLoop, and a wait
 // cancelled through its std::stop_token.

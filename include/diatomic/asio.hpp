@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// \file
 /// Resuming co_await waits on an asio executor (standalone asio, Debian's
 /// libasio-dev). Not included by diatomic.hpp: include it where asio is used.

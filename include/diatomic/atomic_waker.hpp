@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// \file
 /// diatomic::AtomicWaker: the classic single-slot primitive (the algorithm of
 /// the Rust futures/tokio AtomicWaker). The baseline DiatomicWaker is measured

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// \file
 /// diatomic::block_on: runs a wait object (diatomic/wait.hpp) to completion on
 /// the calling thread, parking it between polls with this_thread::park().

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// \file
 /// co_await for wait objects: the awaiter that drives a wait (diatomic/wait.hpp)
 /// from a C++20 coroutine of any promise type, with a coroutine waker whose

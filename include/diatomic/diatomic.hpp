@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Everything libdiatomic offers, in one include (fmt formatters excepted:
 // include diatomic/fmt.hpp for those, which needs fmt).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// \file
 /// The dual-slot waker: DiatomicWaker, the owning WakeSink / WakeSource pair
 /// and the borrowed WakeSinkRef / WakeSourceRef. One consumer waits for a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// \file
 /// Where a coroutine that waits with co_await is resumed: the one-function
 /// Executor concept, the Job it runs, and InlineExecutor, the default, which

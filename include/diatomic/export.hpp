@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// \file
 /// Symbol visibility for libdiatomic. The library is built with hidden
 /// visibility; only declarations marked DIATOMIC_EXPORT enter its ABI.

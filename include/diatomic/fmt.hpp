@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// \file
 /// fmt formatters for libdiatomic's types. Kept apart from diatomic.hpp so that
 /// only code which includes this header needs fmt.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// \file
 /// diatomic::RcWaker<T>: a reference-counted owner of a user object with a
 /// noexcept wake() member, which hands out Wakers sharing its count. The C++

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// \file
 /// diatomic::RunLoop: a small single-thread run loop that coroutines waiting
 /// with co_await can be resumed on. One thread runs it (run() or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// \file
 /// Waking threads: a per-thread parker and a Waker that unparks it. A thread
 /// waits with this_thread::park(); any thread holding its waker() unparks it.

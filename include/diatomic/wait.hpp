@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// \file
 /// The wait object of DESIGN.md section 4: `sink.wait_until(pred)` (and
 /// `wait_until(atomic_waker, pred)`) returns a Wait whose poll(waker) runs the

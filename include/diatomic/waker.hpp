@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// \file
 /// diatomic::Waker: a two-word, type-erased handle that wakes a task, modelled
 /// on Rust's std::task::Waker (a data pointer plus a pointer to a static table

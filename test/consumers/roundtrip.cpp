@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Two threads pass a counter back and forth 1000 times through two
 // WakeSink/WakeSource pairs; each side sleeps in block_on(sink.wait_until(...))
 // until the other has moved. test/consumers/run.sh builds it against an

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Proves each way of consuming libdiatomic from outside its own build: installs
 # it into a fresh temporary prefix, then builds and runs roundtrip.cpp through
 #   install-layout    what `meson install` put where (SONAME, links, .a, .pc, cmake)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The interleaving explorer's runs: every scenario of DiatomicWaker and
 // AtomicWaker explored up to its preemption bound over the library's own
 // state machines, and each seeded bug caught with the schedule that shows it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The explorer policy's configuration and trace helpers.
 #include "policy.hpp"
 

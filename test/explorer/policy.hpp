@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The explorer's atomic policy (DESIGN.md section 5): plugged into the
 // library's own state machines (detail::DiatomicCore, detail::AtomicWakerCore)
 // in place of std::atomic. Every atomic operation is a scheduling point and a

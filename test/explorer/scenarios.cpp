@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Scenarios over the library's real state machines: the consumer runs the
 // register / re-check / wait protocol against producers that hand it tokens
 // and notify. Every wait goes through a Target's token, which only that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The explorer's scenarios: one consumer and a few producers around one
 // primitive (DiatomicWaker's or AtomicWaker's core, instantiated with the
 // explorer policy), the wakers they use, and the seeded bugs that the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The explorer's scheduler: the baton, the depth-first search over choice
 // points, and the trace printed with a failing schedule.
 #include "scheduler.hpp"

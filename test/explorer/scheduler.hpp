@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The interleaving explorer's scheduler: runs the threads of a scenario one at
 // a time and explores, depth-first, every schedule up to a preemption bound
 // (CHESS's iterative context bounding, as folly's DeterministicSchedule and

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Checks that a shared library exports nothing outside namespace diatomic.
 
 Usage:

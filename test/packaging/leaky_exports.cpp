@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A library that exports both what libdiatomic may and what it must not, so
 // that the export check proves it tells them apart (test/packaging/meson.build).
 // Tests only.

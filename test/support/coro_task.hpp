@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Task: the smallest eager coroutine type, to drive co_await in tests. It
 // starts at once, runs until its first suspension, and stays suspended at its
 // end so that its owner decides when the frame is destroyed. It records that

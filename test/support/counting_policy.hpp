@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The RMW-counting atomic of DESIGN.md section 5: CountingPolicy plugs into the
 // library's own state machines (detail::DiatomicCore, detail::AtomicWakerCore,
 // detail::BasicRcWaker) and tallies every atomic read-modify-write they make on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A std::atomic policy whose slot cells run a one-shot hook at the start of
 // the next exclusive access (with_mut) made on the same thread. It lets a
 // single-threaded test act in the middle of a state transition -- for example

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test wakers: a TestTarget hands out Wakers that count every clone, drop and
 // wake, keep a live-reference count (per target and process-wide), can be
 // told to throw on the Nth clone, and can run a hook inside wake_by_ref (to

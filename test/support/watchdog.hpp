@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Watchdog: turns a hang (a lost wake-up) into a failure with a clear message
 // instead of a CI timeout. It never judges speed: the limit is far above any
 // honest run and only a deadlock reaches it. Tests only.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The single-slot state machine of DESIGN.md section 3 (the algorithm of the
 // Rust futures/tokio AtomicWaker), written once over an atomic policy.
 // AtomicWaker wraps the std::atomic instantiation; the RMW-counting build and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Debug-build detection of two threads inside the consumer side of one
 // DiatomicWaker at once. The flag is always part of the layout, so a debug
 // user and a release library (or the reverse) agree on object size; only

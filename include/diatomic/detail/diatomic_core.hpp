@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The dual-slot state machine of DESIGN.md section 2, written once over an
 // atomic policy (detail/atomic_policy.hpp). DiatomicWaker wraps the
 // std::atomic instantiation; the RMW-counting build and the interleaving

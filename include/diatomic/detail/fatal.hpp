@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Misuse and broken-invariant reporting: one exported, non-inline function so
 // that every diagnostic reads the same and every abort goes through one place.
 // Nothing here is API.

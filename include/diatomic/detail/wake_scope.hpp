@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Which primitives' notification locks the calling thread holds while it runs
 // a coroutine waker. A coroutine wait that completes must wait for a notifier
 // that is still inside its waker, unless that notifier is further down its own
