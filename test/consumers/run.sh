@@ -16,7 +16,9 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 set +e
 
-need_packages cmake pkg-config binutils
+# Everything the paths below run, so that this script works on its own in a
+# fresh Debian root; CMake generates for Ninja (no `make` needed).
+need_packages meson ninja-build g++ pkg-config cmake binutils
 
 CONSUMERS=$DIATOMIC_ROOT/test/consumers
 WORK=${1:-$(mktemp -d /tmp/diatomic-consumers.XXXXXX)}
@@ -218,7 +220,7 @@ check_cmake() {
   dir=$(project cmake cmake)
   unset PKG_CONFIG_PATH
   try "cmake configure with CMAKE_PREFIX_PATH=$PREFIX" \
-    cmake -S "$dir" -B "$dir/build" -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_CXX_COMPILER="$CXX" ||
+    cmake -G Ninja -S "$dir" -B "$dir/build" -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_CXX_COMPILER="$CXX" ||
     return 1
   expect "find_package used $PREFIX/$LIBDIR/cmake/diatomic, version $VERSION" \
     grep -qF -- "-- diatomic $VERSION from $PREFIX/$LIBDIR/cmake/diatomic" "$log" || return 1
