@@ -23,7 +23,7 @@ struct Scenario {
   std::string_view floor;      // the floor benchmark's full name; empty: none
   FloorKind floor_kind;
   double floor_bound;          // target: ratio at most, or nanoseconds over at most
-  std::string_view design_rmws;  // DESIGN.md 2.4, DiatomicWaker / AtomicWaker; empty: none
+  std::string_view design_rmws;  // docs/design.md#5-the-rmw-budget, DiatomicWaker / AtomicWaker; empty: none
 };
 
 inline constexpr std::string_view kFetchOrFloor = "S0/fetch_or";

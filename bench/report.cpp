@@ -132,7 +132,7 @@ void rmw_table(fmt::memory_buffer& out, const Results& results) {
                  "\nRMWs per op, counted (the library's state machines over CountingPolicy,\n"
                  "RcWaker: clone, drop and wake 1 RMW each; S5 both threads, S6 one thread)\n"
                  "{:<42} {:>13} {:>13} {:>14}\n",
-                 "scenario", kDiatomic, kAtomicWaker, "DESIGN.md 2.4");
+                 "scenario", kDiatomic, kAtomicWaker, "docs/design.md");
   for (const Scenario& s : kScenarios) {
     const Result* dw = find(results, s.id, kDiatomic);
     const Result* aw = find(results, s.id, kAtomicWaker);

@@ -24,7 +24,7 @@ namespace {
 // Transitions:
 //   park():   kNotified -> kEmpty (return at once)
 //             kEmpty -> kParked, sleep while kParked, then kNotified -> kEmpty
-//   unpark(): any -> kNotified; futex wake only if it was kParked
+//   Parker::wake(): any -> kNotified; futex wake only if it was kParked
 constexpr std::uint32_t kEmpty = 0;
 constexpr std::uint32_t kNotified = 1;
 constexpr std::uint32_t kParked = ~std::uint32_t{0};  // kEmpty - 1
@@ -41,7 +41,7 @@ void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected) noexce
   syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, expected,
           nullptr, nullptr, 0);
 #else
-  // Ordering: relaxed; the caller's compare_exchange below acquires.
+  // Ordering: relaxed; the compare_exchange in park(), our caller, acquires.
   word.wait(expected, std::memory_order_relaxed);
 #endif
 }
@@ -81,13 +81,13 @@ Waker waker() {
 
 void park() {
   Parker* const parker = &current().get();
-  // Ordering: acquire, pairs with the release exchange in unpark() whose
+  // Ordering: acquire, pairs with the release exchange in Parker::wake() whose
   // token this consumes. kNotified -> kEmpty returns; kEmpty -> kParked sleeps.
   if (parker->state.fetch_sub(1, std::memory_order_acquire) == kNotified) return;
   for (;;) {
     futex_wait(parker->state, kParked);
     std::uint32_t expected = kNotified;
-    // Ordering: acquire, pairs with the release exchange in unpark().
+    // Ordering: acquire, pairs with the release exchange in Parker::wake().
     if (parker->state.compare_exchange_strong(expected, kEmpty, std::memory_order_acquire,
                                               std::memory_order_relaxed)) {
       return;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// AtomicWaker, one thread: the behaviours of DESIGN.md section 3. The races
+// AtomicWaker, one thread: the behaviours of
+// docs/design.md#6-atomicwaker-the-single-slot-baseline. The races
 // "a register arrives while a wake is in progress" and "a wake arrives during
 // a registration" are pinned without threads by the hooked policy, which runs
 // a step in the middle of the library's own state machine.

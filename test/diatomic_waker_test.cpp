@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// DiatomicWaker and its handles, one thread: the behaviours of DESIGN.md 2.2
-// and 2.3 that need no interleaving.
+// DiatomicWaker and its handles, one thread: the transitions of
+// docs/design.md#2-transitions and the contract of diatomic/diatomic_waker.hpp
+// that need no interleaving.
 #include <diatomic/diatomic_waker.hpp>
 #include <diatomic/fmt.hpp>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The RMW budget of DESIGN.md section 2.4, counted: both primitives' own
+// The RMW budget of docs/design.md#5-the-rmw-budget, counted: both primitives' own
 // state machines run over CountingPolicy, with the reference-counted waker
 // (clone 1, drop 1, wake_by_ref 1 RMW) and with a waker whose clone, drop and
 // wake are free (the primitive's own share). Exact integers, one thread.

@@ -441,7 +441,7 @@ TEST(CoAwaitDeathTest, destroying_a_coroutine_whose_poll_is_queued_aborts_with_a
       "request stop on the wait's std::stop_token");
 }
 
-// The RMW budget of DESIGN.md 2.4 with the coroutine waker (clone and drop
+// The RMW budget of docs/design.md#5-the-rmw-budget with the coroutine waker (clone and drop
 // free), on the library's own core, counted. A round resumed through a queue
 // is the primitive's share for "register the same waker again + notify":
 // 1 + 2. Resumed inline, the next registration lands while the notifier still

@@ -2,8 +2,8 @@
 /// \file
 /// diatomic::RcWaker<T>: a reference-counted owner of a user object with a
 /// noexcept wake() member, which hands out Wakers sharing its count. The C++
-/// counterpart of Rust's Arc<impl Wake>; its RMW costs are the ones DESIGN.md
-/// section 2.4 counts: clone 1, drop 1, wake = wake_by_ref + drop.
+/// counterpart of Rust's Arc<impl Wake>; its RMW costs are the ones
+/// docs/design.md#5-the-rmw-budget counts: clone 1, drop 1, wake = wake_by_ref + drop.
 #pragma once
 
 #include <diatomic/detail/atomic_policy.hpp>

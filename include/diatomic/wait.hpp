@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// The wait object of DESIGN.md section 4: `sink.wait_until(pred)` (and
+/// The wait object of docs/waiting.md: `sink.wait_until(pred)` (and
 /// `wait_until(atomic_waker, pred)`) returns a Wait whose poll(waker) runs the
 /// protocol once: check, register, re-check, unregister if the re-check holds.
 /// Two drivers run it: diatomic::block_on (threads, diatomic/block_on.hpp) and

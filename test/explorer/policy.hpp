@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The explorer's atomic policy (DESIGN.md section 5): plugged into the
+// The explorer's atomic policy (docs/design.md#7-the-atomic-seam): plugged into the
 // library's own state machines (detail::DiatomicCore, detail::AtomicWakerCore)
 // in place of std::atomic. Every atomic operation is a scheduling point and a
 // trace step; every waker-slot access is a span that reports any overlapping

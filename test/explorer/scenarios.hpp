@@ -21,7 +21,7 @@ enum class Action {
 
 // The order of the consumer's poll.
 enum class Protocol {
-  kRegisterThenRecheck,  // the protocol of DESIGN.md 2.2: register, then re-check
+  kRegisterThenRecheck,  // docs/design.md#3-no-lost-wake-up: register, then re-check
   kRecheckThenRegister,  // seeded bug: re-check, then register, then wait
 };
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The RMW-counting atomic of DESIGN.md section 5: CountingPolicy plugs into the
+// The RMW-counting atomic (docs/design.md#7-the-atomic-seam): CountingPolicy plugs into the
 // library's own state machines (detail::DiatomicCore, detail::AtomicWakerCore,
 // detail::BasicRcWaker) and tallies every atomic read-modify-write they make on
 // the calling thread. The RMW unit test and the benchmarks' rmw/op counters
@@ -83,7 +83,7 @@ struct CountingPolicy {
 static_assert(detail::AtomicPolicy<CountingPolicy>);
 
 // A wake target whose wake() is one RMW on a Policy atomic: with
-// BasicRcWaker it makes the waker of DESIGN.md section 2.4 (clone 1, drop 1,
+// BasicRcWaker it makes the waker of docs/design.md#5-the-rmw-budget (clone 1, drop 1,
 // wake_by_ref 1, all counted under CountingPolicy).
 template <class Policy>
 struct WakeCounter {
@@ -99,7 +99,7 @@ template <class Policy>
 using RcCountingWaker = detail::BasicRcWaker<WakeCounter<Policy>, Policy>;
 
 // A waker whose clone, drop and wake cost no RMW (as the coroutine waker of
-// DESIGN.md section 1): it measures a primitive's own share. Each FreeWaker
+// docs/waiting.md#co_await): it measures a primitive's own share. Each FreeWaker
 // object is a distinct identity; it must outlive its Wakers.
 class FreeWaker {
  public:

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The atomic seam of DESIGN.md section 5. The state machines of DiatomicWaker
+// The atomic seam (docs/design.md#7-the-atomic-seam). The state machines of DiatomicWaker
 // and AtomicWaker are written once over a Policy that supplies the atomic type
 // and the cell that holds a waker slot. The library instantiates them with
 // StdAtomicPolicy; tests plug in a counting and a deterministic policy.

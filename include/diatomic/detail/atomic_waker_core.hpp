@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The single-slot state machine of DESIGN.md section 3 (the algorithm of the
+// The single-slot state machine of
+// docs/design.md#6-atomicwaker-the-single-slot-baseline (the algorithm of the
 // Rust futures/tokio AtomicWaker), written once over an atomic policy.
 // AtomicWaker wraps the std::atomic instantiation; the RMW-counting build and
 // the interleaving explorer instantiate this same code.

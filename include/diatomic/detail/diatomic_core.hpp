@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The dual-slot state machine of DESIGN.md section 2, written once over an
+// The dual-slot state machine (explained in docs/design.md), written once over an
 // atomic policy (detail/atomic_policy.hpp). DiatomicWaker wraps the
 // std::atomic instantiation; the RMW-counting build and the interleaving
 // explorer instantiate this same code with their own policies.
