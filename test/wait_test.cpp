@@ -20,6 +20,7 @@
 #include "../../examples/detached.hpp"
 #include "coro_task.hpp"
 #include "counting_policy.hpp"
+#include "test_waker.hpp"
 #include "watchdog.hpp"
 
 // Counts every allocation of this test program, to show that waits make none,
@@ -112,6 +113,35 @@ TEST(BlockOn, predicate_exception_propagates_and_leaves_the_sink_unregistered) {
   EXPECT_FALSE(sink.state().registered());
 }
 
+// A T whose move constructor throws, as a predicate's item.
+struct ThrowsOnMove {
+  explicit ThrowsOnMove(int v) : value(v) {}
+  ThrowsOnMove(ThrowsOnMove&&) noexcept(false) { throw Boom(); }
+  int value;
+};
+
+// The wait contract's "Items": the wait moves the item the predicate took;
+// a move that throws loses it, and the waiter gets the exception.
+TEST(BlockOn, an_item_whose_move_throws_is_lost_and_the_sink_left_unregistered) {
+  WakeSink sink;
+  int items = 0;
+  int calls = 0;
+  EXPECT_THROW(block_on(sink.wait_until([&]() -> std::optional<ThrowsOnMove> {
+                 // The item arrives between the first check and the re-check,
+                 // after the wait registered.
+                 if (++calls == 1) {
+                   ++items;
+                   return std::nullopt;
+                 }
+                 --items;
+                 return std::optional<ThrowsOnMove>(std::in_place, 7);
+               })),
+               Boom);
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(items, 0) << "the predicate took the item, and nobody holds it now";
+  EXPECT_FALSE(sink.state().registered());
+}
+
 TEST(BlockOn, stop_requested_before_the_wait_completes_it_as_stopped) {
   WakeSink sink;
   std::stop_source stop;
@@ -163,6 +193,28 @@ TEST(BlockOn, works_on_an_atomic_waker) {
   }));
   producer.join();
   EXPECT_EQ(got, 5);
+}
+
+// The AtomicWaker contract's "One slot": two waiters, one wake. Each wait's
+// poll stands for a thread in block_on that found the flag false, registered
+// and parked; the second registration replaces the first waker, which is
+// dropped unwoken and never woken, however many wakes follow.
+using WaitAtomicWaker = WakerBalanceTest;
+
+TEST_F(WaitAtomicWaker, only_the_last_of_two_waiters_is_ever_woken) {
+  AtomicWaker waker;
+  bool flag = false;
+  auto first = wait_until(waker, [&] { return flag; });
+  auto second = wait_until(waker, [&] { return flag; });
+  TestTarget first_thread;
+  TestTarget second_thread;
+  EXPECT_FALSE(first.poll(first_thread.waker()));
+  EXPECT_FALSE(second.poll(second_thread.waker()));
+  EXPECT_EQ(first_thread.live(), 0) << "the replaced waker is dropped at once";
+  flag = true;
+  for (int i = 0; i < 101; ++i) waker.wake();
+  EXPECT_EQ(second_thread.wakes(), 1);
+  EXPECT_EQ(first_thread.wakes(), 0) << "a replaced waiter is never woken";
 }
 
 // --- co_await, resumed inline ----------------------------------------------

@@ -3,7 +3,7 @@
 /// diatomic::AtomicWaker: the classic single-slot primitive (the algorithm of
 /// the Rust futures/tokio AtomicWaker). The baseline DiatomicWaker is measured
 /// against, and a product in its own right: simple, one slot, any thread may
-/// register.
+/// register, but only one waiter at a time is ever woken.
 ///
 /// Contract (quote this):
 ///   Memory. register_waker() acquires what was released by every wake() or
@@ -13,11 +13,18 @@
 ///   registering. Each registration is woken at most once: wake() moves the
 ///   waker out of the slot, so every registration stores a copy (a clone).
 ///   Reusable. Any number of register/wake rounds.
-///   Concurrency. wake()/take() from any number of threads. register_waker()
-///   may be called concurrently too: one call wins, the others return having
-///   registered nothing. A registration that finds a wake in progress wakes its
-///   own waker at once (wake_by_ref), so the consumer polls again: in effect a
-///   spin through the executor, the cost DiatomicWaker avoids.
+///   One slot. A registration replaces the waker stored before it, which is
+///   dropped without being woken: only the last registered waker is ever
+///   woken, and a waiter whose waker was replaced is never woken. Two threads
+///   each in block_on(wait_until(atomic_waker, pred)), then one wake(): one
+///   returns, the other stays parked for good, whatever wakes follow. Give
+///   each waiter its own AtomicWaker.
+///   Concurrency. wake()/take() from any number of threads. Overlapping
+///   register_waker() calls corrupt nothing: one wins, the others return
+///   having registered nothing, so their waiters are not woken either. A
+///   registration that finds a wake in progress wakes its own waker at once
+///   (wake_by_ref), so the consumer polls again: in effect a spin through the
+///   executor, the cost DiatomicWaker avoids.
 ///   Exceptions. Only register_waker can throw (whatever the waker's clone
 ///   throws). The state returns to idle with the slot as before; a wake that
 ///   raced with the failed call is delivered to the previously stored waker,

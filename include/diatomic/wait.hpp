@@ -20,6 +20,12 @@
 ///   exception leaves poll() (and the driver) with the sink unregistered (on
 ///   an AtomicWaker, which cannot withdraw, the stored waker stays and a later
 ///   wake() wakes it once, spuriously).
+///   Items. The wait moves the value the predicate returned (out of R, then
+///   into the driver's result). If that move throws (a T whose move
+///   constructor throws), the item the predicate took is lost: it is destroyed
+///   with R, the exception reaches the waiter as a throwing predicate's does,
+///   and the sink is left unregistered. Predicates that consume should yield a
+///   T with a noexcept move.
 ///   Stop. With a std::stop_token, a poll that finds stop requested withdraws
 ///   the registration without calling the predicate and completes with
 ///   "stopped": the wait yields false (bool predicate) or an empty
