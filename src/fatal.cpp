@@ -5,7 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 
-namespace diatomic::detail {
+DIATOMIC_NAMESPACE_BEGIN
+namespace detail {
 
 void fatal(const char* what) noexcept {
   std::fprintf(stderr, "diatomic: %s\n", what);
@@ -13,4 +14,5 @@ void fatal(const char* what) noexcept {
   std::abort();
 }
 
-}  // namespace diatomic::detail
+}  // namespace detail
+DIATOMIC_NAMESPACE_END

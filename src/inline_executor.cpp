@@ -4,7 +4,7 @@
 // stack depth stays constant however long a chain of wake-ups is.
 #include <diatomic/executor.hpp>
 
-namespace diatomic {
+DIATOMIC_NAMESPACE_BEGIN
 namespace {
 
 // Only the owning thread touches it. Trivially destructible, so no TLS
@@ -31,4 +31,4 @@ void InlineExecutor::execute(Job job) const noexcept {
   t.draining = false;
 }
 
-}  // namespace diatomic
+DIATOMIC_NAMESPACE_END

@@ -5,7 +5,7 @@
 #include <diatomic/detail/fatal.hpp>
 #include <diatomic/run_loop.hpp>
 
-namespace diatomic {
+DIATOMIC_NAMESPACE_BEGIN
 
 RunLoop::~RunLoop() {
   DIATOMIC_DEBUG_CHECK(queue_.empty(),
@@ -51,4 +51,4 @@ void RunLoop::stop() noexcept {
   ready_.notify_all();
 }
 
-}  // namespace diatomic
+DIATOMIC_NAMESPACE_END

@@ -14,7 +14,8 @@
 #include <unistd.h>
 #endif
 
-namespace diatomic::this_thread {
+DIATOMIC_NAMESPACE_BEGIN
+namespace this_thread {
 namespace {
 
 // Parker states, as in Rust's futex parker:
@@ -95,4 +96,5 @@ void park() {
   }
 }
 
-}  // namespace diatomic::this_thread
+}  // namespace this_thread
+DIATOMIC_NAMESPACE_END

@@ -3,7 +3,8 @@
 // thread_local pointers: only the owning thread reads or writes them.
 #include <diatomic/detail/wake_scope.hpp>
 
-namespace diatomic::detail {
+DIATOMIC_NAMESPACE_BEGIN
+namespace detail {
 namespace {
 thread_local WakeScope* innermost = nullptr;
 }  // namespace
@@ -23,4 +24,5 @@ bool WakeScope::active(const void* primitive) noexcept {
   return false;
 }
 
-}  // namespace diatomic::detail
+}  // namespace detail
+DIATOMIC_NAMESPACE_END

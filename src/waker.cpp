@@ -3,7 +3,7 @@
 // (will_wake) in every module that links libdiatomic.
 #include <diatomic/waker.hpp>
 
-namespace diatomic {
+DIATOMIC_NAMESPACE_BEGIN
 namespace {
 
 void* noop_clone(void* data) { return data; }
@@ -15,7 +15,7 @@ constexpr WakerVTable kNoopVTable{&noop_clone, &noop_wake, &noop_wake, &noop_dro
 }  // namespace
 
 Waker Waker::noop() noexcept {
-  return Waker(nullptr, &kNoopVTable);
+  return Waker::adopt(nullptr, &kNoopVTable);
 }
 
-}  // namespace diatomic
+DIATOMIC_NAMESPACE_END

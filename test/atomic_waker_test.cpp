@@ -19,6 +19,17 @@ namespace {
 using AtomicWakerTest = WakerBalanceTest;
 using HookedAtomicWaker = detail::AtomicWakerCore<HookedPolicy>;
 
+// Constant-initialised at namespace scope: usable from any static
+// initialiser, with no initialisation-order question.
+constinit AtomicWaker global_waker;
+
+TEST_F(AtomicWakerTest, a_constinit_waker_at_namespace_scope_works) {
+  TestTarget target;
+  global_waker.register_waker(target.waker());
+  global_waker.wake();
+  EXPECT_EQ(target.wakes(), 1);
+}
+
 TEST_F(AtomicWakerTest, wake_before_register_is_a_noop) {
   TestTarget target;
   AtomicWaker aw;

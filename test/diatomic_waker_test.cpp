@@ -17,6 +17,18 @@ namespace {
 
 using DiatomicWakerTest = WakerBalanceTest;
 
+// Constant-initialised at namespace scope: usable from any static
+// initialiser, with no initialisation-order question.
+constinit DiatomicWaker global_waker;
+
+TEST_F(DiatomicWakerTest, a_constinit_waker_at_namespace_scope_works) {
+  TestTarget target;
+  global_waker.register_waker(target.waker());
+  global_waker.notify();
+  EXPECT_EQ(target.wakes(), 1);
+  global_waker.clear();
+}
+
 TEST_F(DiatomicWakerTest, notify_without_registration_is_a_noop) {
   TestTarget target;
   DiatomicWaker dw;

@@ -36,7 +36,7 @@ void register_from_two_threads_at_once() {
   auto* sink = new WakeSink();  // leaked on purpose: the process aborts
   std::thread([sink] {
     int target = 0;
-    sink->register_waker(Waker(&target, &kBlockingVTable));
+    sink->register_waker(Waker::adopt(&target, &kBlockingVTable));
   }).detach();
   g_inside_clone.wait(false, std::memory_order_acquire);
   sink->register_waker(Waker::noop());

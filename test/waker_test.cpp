@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <thread>
+#include <type_traits>
 #include <utility>
 
 #include "test_waker.hpp"
@@ -17,6 +18,16 @@ namespace diatomic::test {
 namespace {
 
 using WakerTest = WakerBalanceTest;
+
+// Adopting a reference is spelled Waker::adopt(data, &table): no constructor
+// takes the pair, so neither `Waker w(p, &table)` nor a braced pair passed
+// where a Waker is expected (`take({p, &table})`) compiles.
+template <class Data, class Table>
+concept BracedPairMakesAWaker = requires(void (&take)(Waker), Data data, Table table) {
+  take({data, table});
+};
+static_assert(!BracedPairMakesAWaker<void*, const WakerVTable*>);
+static_assert(!std::is_constructible_v<Waker, void*, const WakerVTable*>);
 
 TEST_F(WakerTest, empty_waker_wakes_nothing_and_is_false) {
   Waker empty;
@@ -32,7 +43,7 @@ TEST_F(WakerTest, empty_waker_wakes_nothing_and_is_false) {
 
 TEST_F(WakerTest, null_vtable_makes_an_empty_waker) {
   int ignored = 0;
-  const Waker waker(&ignored, nullptr);
+  const Waker waker = Waker::adopt(&ignored, nullptr);
   EXPECT_FALSE(waker);
   EXPECT_EQ(waker.data(), nullptr);
 }
@@ -104,7 +115,7 @@ TEST_F(WakerTest, will_wake_is_identity_of_data_and_vtable) {
   TestTarget other_target;
   const Waker w = target.waker();
   const Waker same = w;  // NOLINT(performance-unnecessary-copy-initialization)
-  const Waker same_data_other_vtable(&target, &kOtherVTable);
+  const Waker same_data_other_vtable = Waker::adopt(&target, &kOtherVTable);
   const Waker other_data_same_vtable = other_target.waker();
   EXPECT_TRUE(w.will_wake(same));
   EXPECT_FALSE(w.will_wake(same_data_other_vtable));

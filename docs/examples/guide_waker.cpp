@@ -42,7 +42,7 @@ int main() {
   Counts dual_counts;
   {
     diatomic::DiatomicWaker dual;
-    const diatomic::Waker waker(&dual_counts, &kCountingTable);  // adopts one reference
+    const auto waker = diatomic::Waker::adopt(&dual_counts, &kCountingTable);
     for (int round = 0; round < 3; ++round) {
       dual.register_waker(waker);  // clones the first time only
       dual.notify();               // wake_by_ref on the cached copy
@@ -53,7 +53,7 @@ int main() {
   Counts single_counts;
   {
     diatomic::AtomicWaker single;
-    const diatomic::Waker waker(&single_counts, &kCountingTable);
+    const auto waker = diatomic::Waker::adopt(&single_counts, &kCountingTable);
     for (int round = 0; round < 3; ++round) {
       single.register_waker(waker);  // the slot is empty again: clones
       single.wake();                 // moves the copy out and wakes it

@@ -7,13 +7,14 @@
 ///   co_await sink.wait_until(pred).resume_on(diatomic::asio_executor(io.get_executor()));
 #pragma once
 
+#include <diatomic/config.hpp>
 #include <diatomic/executor.hpp>
 
 #include <asio/post.hpp>
 
 #include <utility>
 
-namespace diatomic {
+DIATOMIC_NAMESPACE_BEGIN
 
 /// An Executor that posts each job to an asio executor: the job runs in one of
 /// the threads running that executor's context (io_context::run()), never
@@ -40,4 +41,4 @@ template <class AsioExecutor>
   return AsioExecutorAdapter<AsioExecutor>(std::move(executor));
 }
 
-}  // namespace diatomic
+DIATOMIC_NAMESPACE_END

@@ -31,24 +31,21 @@
 ///   as if it had arrived just before the call.
 #pragma once
 
+#include <diatomic/config.hpp>
 #include <diatomic/detail/atomic_policy.hpp>
 #include <diatomic/detail/atomic_waker_core.hpp>
-#include <diatomic/export.hpp>
 #include <diatomic/waker.hpp>
 
-namespace diatomic {
-
-namespace detail {
-extern template class DIATOMIC_EXPORT AtomicWakerCore<StdAtomicPolicy>;
-}  // namespace detail
+DIATOMIC_NAMESPACE_BEGIN
 
 /// The single-slot waker; see this file's contract. Non-copyable and
 /// non-movable: producers and the consumer refer to one object. Destroy it
 /// only when no call is in progress (debug builds check).
 class AtomicWaker {
  public:
-  /// Idle, with an empty slot.
-  AtomicWaker() noexcept = default;
+  /// Idle, with an empty slot. constexpr: a `constinit` AtomicWaker at
+  /// namespace scope is constant-initialised.
+  constexpr AtomicWaker() noexcept = default;
   AtomicWaker(const AtomicWaker&) = delete;
   AtomicWaker& operator=(const AtomicWaker&) = delete;
 
@@ -70,4 +67,4 @@ class AtomicWaker {
   detail::AtomicWakerCore<detail::StdAtomicPolicy> core_;
 };
 
-}  // namespace diatomic
+DIATOMIC_NAMESPACE_END

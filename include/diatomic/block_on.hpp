@@ -22,6 +22,7 @@
 ///   blocks the whole thread.
 #pragma once
 
+#include <diatomic/config.hpp>
 #include <diatomic/thread_waker.hpp>
 #include <diatomic/waker.hpp>
 
@@ -30,7 +31,7 @@
 #include <stop_token>
 #include <utility>
 
-namespace diatomic {
+DIATOMIC_NAMESPACE_BEGIN
 
 /// A wait object: poll(waker) runs one step and returns a non-empty optional
 /// once complete; W::into_result turns its content into the result.
@@ -62,4 +63,4 @@ typename std::remove_cvref_t<W>::result_type block_on(W&& wait) {
   }
 }
 
-}  // namespace diatomic
+DIATOMIC_NAMESPACE_END

@@ -48,6 +48,7 @@
 ///   drop cost 1 RMW each.
 #pragma once
 
+#include <diatomic/config.hpp>
 #include <diatomic/detail/fatal.hpp>
 #include <diatomic/detail/wake_scope.hpp>
 #include <diatomic/executor.hpp>
@@ -64,7 +65,7 @@
 #include <utility>
 #include <variant>
 
-namespace diatomic {
+DIATOMIC_NAMESPACE_BEGIN
 
 /// The awaiter of a wait object W, resumed through executor E. Not copyable
 /// or movable: its address is its waker's data pointer.
@@ -94,7 +95,7 @@ class Awaiter : private detail::JobNode {
                                        std::is_nothrow_move_constructible_v<E>)
       : wait_(std::move(wait)), executor_(std::move(executor)) {
     run = &Awaiter::run_job;
-    if constexpr (kFrameWaker) waker_ = Waker(this, &kFrameVTable);
+    if constexpr (kFrameWaker) waker_ = Waker::adopt(this, &kFrameVTable);
   }
   Awaiter(const Awaiter&) = delete;
   Awaiter& operator=(const Awaiter&) = delete;
@@ -263,4 +264,4 @@ class Awaiter : private detail::JobNode {
   std::conditional_t<kFrameWaker, FrameState, std::optional<RcWaker<Relay>>> anchor_;
 };
 
-}  // namespace diatomic
+DIATOMIC_NAMESPACE_END

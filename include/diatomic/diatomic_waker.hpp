@@ -33,10 +33,10 @@
 ///   registered again meanwhile, asks the holder for one more call.
 #pragma once
 
+#include <diatomic/config.hpp>
 #include <diatomic/detail/atomic_policy.hpp>
 #include <diatomic/detail/diatomic_core.hpp>
 #include <diatomic/detail/fatal.hpp>
-#include <diatomic/export.hpp>
 #include <diatomic/wait.hpp>
 #include <diatomic/waker.hpp>
 
@@ -44,11 +44,10 @@
 #include <stop_token>
 #include <utility>
 
-namespace diatomic {
+DIATOMIC_NAMESPACE_BEGIN
 
 namespace detail {
-extern template class DIATOMIC_EXPORT DiatomicCore<StdAtomicPolicy>;
-/// The state machine over std::atomic, compiled into libdiatomic.
+/// The state machine over std::atomic, inlined into the user's code.
 using StdDiatomicCore = DiatomicCore<StdAtomicPolicy>;
 
 /// The consumer-side operations, written once for DiatomicWaker, WakeSink and
@@ -126,7 +125,9 @@ class WakeSourceRef;
 class DiatomicWaker : public detail::SinkOps<DiatomicWaker>,
                       public detail::SourceOps<DiatomicWaker> {
  public:
-  DiatomicWaker() noexcept = default;
+  /// Idle, with empty slots. constexpr: a `constinit` DiatomicWaker at
+  /// namespace scope is constant-initialised.
+  constexpr DiatomicWaker() noexcept = default;
   DiatomicWaker(const DiatomicWaker&) = delete;
   DiatomicWaker& operator=(const DiatomicWaker&) = delete;
 
@@ -258,4 +259,4 @@ inline WakeSourceRef DiatomicWaker::source_ref() noexcept {
   return WakeSourceRef(*this);
 }
 
-}  // namespace diatomic
+DIATOMIC_NAMESPACE_END

@@ -5,11 +5,12 @@
 /// resumes on the notifying thread through a per-thread trampoline.
 #pragma once
 
+#include <diatomic/config.hpp>
 #include <diatomic/export.hpp>
 
 #include <concepts>
 
-namespace diatomic {
+DIATOMIC_NAMESPACE_BEGIN
 
 class Job;
 class InlineExecutor;
@@ -112,4 +113,4 @@ class InlineExecutor {
 
 static_assert(Executor<InlineExecutor>);
 
-}  // namespace diatomic
+DIATOMIC_NAMESPACE_END

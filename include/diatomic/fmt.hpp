@@ -13,6 +13,7 @@
 #pragma once
 
 #include <diatomic/atomic_waker.hpp>
+#include <diatomic/config.hpp>
 #include <diatomic/diatomic_waker.hpp>
 #include <diatomic/waker.hpp>
 
@@ -22,7 +23,8 @@
 
 /// \cond FMT_SPECIALIZATIONS
 
-namespace diatomic::detail {
+DIATOMIC_NAMESPACE_BEGIN
+namespace detail {
 
 // Formatters take no format spec: "{}" only.
 struct NoSpecFormatter {
@@ -33,7 +35,8 @@ struct NoSpecFormatter {
   }
 };
 
-}  // namespace diatomic::detail
+}  // namespace detail
+DIATOMIC_NAMESPACE_END
 
 template <>
 struct fmt::formatter<diatomic::DiatomicState> : diatomic::detail::NoSpecFormatter {

@@ -6,6 +6,7 @@
 /// docs/design.md#5-the-rmw-budget counts: clone 1, drop 1, wake = wake_by_ref + drop.
 #pragma once
 
+#include <diatomic/config.hpp>
 #include <diatomic/detail/atomic_policy.hpp>
 #include <diatomic/waker.hpp>
 
@@ -13,7 +14,7 @@
 #include <cstddef>
 #include <utility>
 
-namespace diatomic {
+DIATOMIC_NAMESPACE_BEGIN
 
 /// A type a waker can target: wake() is called from the notifying thread and
 /// must not throw (the Waker table's functions are noexcept).
@@ -66,7 +67,7 @@ class BasicRcWaker {
   /// A new Waker sharing this object: one RMW on the count.
   [[nodiscard]] Waker waker() const noexcept {
     retain(block_);
-    return Waker(block_, &kVTable);
+    return Waker::adopt(block_, &kVTable);
   }
 
   /// The shared object.
@@ -127,4 +128,4 @@ class BasicRcWaker {
 template <Wakeable T>
 using RcWaker = detail::BasicRcWaker<T, detail::StdAtomicPolicy>;
 
-}  // namespace diatomic
+DIATOMIC_NAMESPACE_END

@@ -11,13 +11,14 @@
 ///   worker.join();
 #pragma once
 
+#include <diatomic/config.hpp>
 #include <diatomic/executor.hpp>
 #include <diatomic/export.hpp>
 
 #include <condition_variable>
 #include <mutex>
 
-namespace diatomic {
+DIATOMIC_NAMESPACE_BEGIN
 
 class RunLoopExecutor;
 
@@ -81,4 +82,4 @@ inline RunLoopExecutor RunLoop::executor() noexcept {
   return RunLoopExecutor(*this);
 }
 
-}  // namespace diatomic
+DIATOMIC_NAMESPACE_END

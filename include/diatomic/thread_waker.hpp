@@ -4,10 +4,12 @@
 /// waits with this_thread::park(); any thread holding its waker() unparks it.
 #pragma once
 
+#include <diatomic/config.hpp>
 #include <diatomic/export.hpp>
 #include <diatomic/waker.hpp>
 
-namespace diatomic::this_thread {
+DIATOMIC_NAMESPACE_BEGIN
+namespace this_thread {
 
 /// A Waker that unparks the calling thread. It holds a reference to the
 /// thread's parker (clone 1 RMW, drop 1 RMW, wake_by_ref 1 RMW plus a futex
@@ -31,4 +33,5 @@ namespace diatomic::this_thread {
 /// visible after park() returns because of that wake.
 DIATOMIC_EXPORT void park();
 
-}  // namespace diatomic::this_thread
+}  // namespace this_thread
+DIATOMIC_NAMESPACE_END

@@ -38,6 +38,7 @@
 #pragma once
 
 #include <diatomic/atomic_waker.hpp>
+#include <diatomic/config.hpp>
 #include <diatomic/coro.hpp>
 #include <diatomic/detail/wake_scope.hpp>
 #include <diatomic/executor.hpp>
@@ -51,7 +52,7 @@
 #include <utility>
 #include <variant>
 
-namespace diatomic {
+DIATOMIC_NAMESPACE_BEGIN
 
 /// An optional-like predicate result: tested for emptiness, then dereferenced.
 template <class R>
@@ -245,4 +246,4 @@ template <WaitPredicate Pred>
   return {detail::AtomicWakerRegistrar(waker), std::move(pred), std::move(token)};
 }
 
-}  // namespace diatomic
+DIATOMIC_NAMESPACE_END

@@ -5,11 +5,12 @@
 /// of four functions). Users write their own wakers against WakerVTable.
 #pragma once
 
+#include <diatomic/config.hpp>
 #include <diatomic/export.hpp>
 
 #include <utility>
 
-namespace diatomic {
+DIATOMIC_NAMESPACE_BEGIN
 
 /// The table behind a Waker. `data` is the waker's own pointer; each function
 /// receives it. Tables are expected to have static storage duration: Waker
@@ -38,11 +39,15 @@ struct WakerVTable {
 class Waker {
  public:
   /// Empty: wakes nothing, clones and drops for free.
-  Waker() noexcept = default;
+  constexpr Waker() noexcept = default;
 
-  /// Adopts one reference. A null vtable makes an empty Waker (data ignored).
-  Waker(void* data, const WakerVTable* vtable) noexcept
-      : data_(vtable != nullptr ? data : nullptr), vtable_(vtable) {}
+  /// A Waker that adopts one reference the caller already owns (no clone):
+  /// its destruction drops it. A null vtable makes an empty Waker (data
+  /// ignored). A named factory rather than a constructor, so that no braced
+  /// pair `{data, &vtable}` can adopt a reference by accident.
+  [[nodiscard]] static Waker adopt(void* data, const WakerVTable* vtable) noexcept {
+    return Waker(data, vtable);
+  }
 
   /// A new reference to the same target (the table's clone; may throw).
   Waker(const Waker& other)
@@ -114,8 +119,11 @@ class Waker {
   [[nodiscard]] DIATOMIC_EXPORT static Waker noop() noexcept;
 
  private:
+  constexpr Waker(void* data, const WakerVTable* vtable) noexcept
+      : data_(vtable != nullptr ? data : nullptr), vtable_(vtable) {}
+
   void* data_ = nullptr;
   const WakerVTable* vtable_ = nullptr;
 };
 
-}  // namespace diatomic
+DIATOMIC_NAMESPACE_END

@@ -32,7 +32,7 @@ class Target {
 
   [[nodiscard]] Waker waker() {
     ++live_;
-    return Waker(this, &kVTable);
+    return Waker::adopt(this, &kVTable);
   }
   [[nodiscard]] int live() const noexcept { return live_; }
   [[nodiscard]] const std::string& name() const noexcept { return name_; }

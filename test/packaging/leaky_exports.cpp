@@ -17,6 +17,15 @@ struct DIATOMIC_EXPORT Accepted {
   virtual ~Accepted();
 };
 Accepted::~Accepted() = default;
+
+// Rejected: a member of a state machine (the cores are header-only).
+namespace detail {
+template <class Policy>
+struct DiatomicCore {
+  DIATOMIC_EXPORT bool try_lock() { return true; }
+};
+template struct DiatomicCore<int>;
+}  // namespace detail
 }  // namespace diatomic
 
 // Rejected: a C symbol, another namespace, and a namespace that only starts

@@ -103,7 +103,7 @@ using RcCountingWaker = detail::BasicRcWaker<WakeCounter<Policy>, Policy>;
 // object is a distinct identity; it must outlive its Wakers.
 class FreeWaker {
  public:
-  [[nodiscard]] Waker waker() noexcept { return Waker(this, &kVTable); }
+  [[nodiscard]] Waker waker() noexcept { return Waker::adopt(this, &kVTable); }
 
  private:
   static void* clone_fn(void* data) { return data; }

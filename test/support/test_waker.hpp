@@ -29,7 +29,7 @@ class TestTarget {
   // A new reference to this target (not counted as a clone).
   [[nodiscard]] Waker waker() {
     acquire_ref();
-    return Waker(this, &kVTable);
+    return Waker::adopt(this, &kVTable);
   }
 
   [[nodiscard]] int wakes() const { return wakes_.load(std::memory_order_acquire); }

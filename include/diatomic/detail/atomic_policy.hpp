@@ -5,12 +5,15 @@
 // StdAtomicPolicy; tests plug in a counting and a deterministic policy.
 #pragma once
 
+#include <diatomic/config.hpp>
+
 #include <atomic>
 #include <concepts>
 #include <cstdint>
 #include <utility>
 
-namespace diatomic::detail {
+DIATOMIC_NAMESPACE_BEGIN
+namespace detail {
 
 // A waker slot. Every access names its kind, as loom's UnsafeCell does, so an
 // instrumented policy can check that no read overlaps a write:
@@ -20,7 +23,7 @@ namespace diatomic::detail {
 template <class T>
 class PlainCell {
  public:
-  PlainCell() = default;
+  constexpr PlainCell() = default;
   PlainCell(const PlainCell&) = delete;
   PlainCell& operator=(const PlainCell&) = delete;
 
@@ -63,4 +66,5 @@ static_assert(AtomicPolicy<StdAtomicPolicy>);
 static_assert(std::atomic<std::uintptr_t>::is_always_lock_free,
               "the state word must be a lock-free atomic");
 
-}  // namespace diatomic::detail
+}  // namespace detail
+DIATOMIC_NAMESPACE_END

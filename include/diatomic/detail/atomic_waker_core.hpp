@@ -7,13 +7,14 @@
 // Nothing here is API: use diatomic/atomic_waker.hpp.
 #pragma once
 
+#include <diatomic/config.hpp>
 #include <diatomic/detail/atomic_policy.hpp>
 #include <diatomic/detail/fatal.hpp>
 #include <diatomic/waker.hpp>
 
 #include <cstdint>
 
-namespace diatomic {
+DIATOMIC_NAMESPACE_BEGIN
 
 /// A snapshot of an AtomicWaker state word, for diagnostics and tests.
 ///
@@ -49,7 +50,7 @@ class AtomicWakerCore {
   using S = AtomicWakerState;
 
  public:
-  AtomicWakerCore() noexcept = default;
+  constexpr AtomicWakerCore() noexcept = default;
   AtomicWakerCore(const AtomicWakerCore&) = delete;
   AtomicWakerCore& operator=(const AtomicWakerCore&) = delete;
   ~AtomicWakerCore() {
@@ -161,4 +162,4 @@ inline Waker AtomicWakerCore<Policy>::take() noexcept {
 }
 
 }  // namespace detail
-}  // namespace diatomic
+DIATOMIC_NAMESPACE_END

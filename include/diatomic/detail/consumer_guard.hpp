@@ -6,11 +6,13 @@
 // Nothing here is API.
 #pragma once
 
+#include <diatomic/config.hpp>
 #include <diatomic/detail/fatal.hpp>
 
 #include <atomic>
 
-namespace diatomic::detail {
+DIATOMIC_NAMESPACE_BEGIN
+namespace detail {
 
 class ConsumerFlag {
  public:
@@ -53,4 +55,5 @@ class ConsumerFlag {
   std::atomic<bool> busy_{false};
 };
 
-}  // namespace diatomic::detail
+}  // namespace detail
+DIATOMIC_NAMESPACE_END

@@ -6,15 +6,15 @@
 // Nothing here is API: use diatomic/diatomic_waker.hpp.
 #pragma once
 
+#include <diatomic/config.hpp>
 #include <diatomic/detail/atomic_policy.hpp>
 #include <diatomic/detail/consumer_guard.hpp>
 #include <diatomic/detail/fatal.hpp>
-#include <diatomic/export.hpp>
 #include <diatomic/waker.hpp>
 
 #include <cstdint>
 
-namespace diatomic {
+DIATOMIC_NAMESPACE_BEGIN
 
 /// A snapshot of a dual-slot state word, for diagnostics and tests.
 ///
@@ -68,7 +68,7 @@ class DiatomicCore {
   using S = DiatomicState;
 
  public:
-  DiatomicCore() noexcept = default;
+  constexpr DiatomicCore() noexcept = default;
   DiatomicCore(const DiatomicCore&) = delete;
   DiatomicCore& operator=(const DiatomicCore&) = delete;
 
@@ -315,4 +315,4 @@ inline void DiatomicCore<Policy>::clear() noexcept {
 }
 
 }  // namespace detail
-}  // namespace diatomic
+DIATOMIC_NAMESPACE_END

@@ -4,15 +4,18 @@
 // Nothing here is API.
 #pragma once
 
+#include <diatomic/config.hpp>
 #include <diatomic/export.hpp>
 
-namespace diatomic::detail {
+DIATOMIC_NAMESPACE_BEGIN
+namespace detail {
 
 // Prints "diatomic: <what>" on stderr and aborts. Called on misuse that would
 // otherwise be undefined behaviour, and on impossible states in debug builds.
 [[noreturn]] DIATOMIC_EXPORT void fatal(const char* what) noexcept;
 
-}  // namespace diatomic::detail
+}  // namespace detail
+DIATOMIC_NAMESPACE_END
 
 // Debug-only check: vanishes when NDEBUG is defined, aborts with `what` otherwise.
 #ifdef NDEBUG

@@ -5,9 +5,11 @@
 // stack (inline resumption), where waiting would never end. Nothing here is API.
 #pragma once
 
+#include <diatomic/config.hpp>
 #include <diatomic/export.hpp>
 
-namespace diatomic::detail {
+DIATOMIC_NAMESPACE_BEGIN
+namespace detail {
 
 // Pushed by a coroutine waker for the length of its wake call, on the
 // notifier's stack: the notifier holds `primitive`'s lock meanwhile. Scopes
@@ -27,4 +29,5 @@ class DIATOMIC_EXPORT WakeScope {
   WakeScope* outer_;
 };
 
-}  // namespace diatomic::detail
+}  // namespace detail
+DIATOMIC_NAMESPACE_END
