@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Keeps cross-references honest: check_links.py SOURCE_ROOT
+
+Fails, listing each one as file:line, on a reference to a file or heading
+that does not exist:
+  - in README.md and docs/*.md: every relative Markdown link or image
+    ([text](page.md), [text](page.md#heading), [text](#heading)) and every
+    backticked repository path with a file extension or a trailing slash
+    (`include/diatomic/waker.hpp`, `test/explorer/`);
+  - in the code and build files under include/, src/, test/, bench/,
+    examples/, docs/examples/, scripts/ and cmake/ (comments and strings
+    alike): every citation of docs/<page>.md, with or without #heading.
+Headings are matched by their GitHub anchors (lowercase, punctuation dropped,
+spaces to hyphens, -1, -2 ... for repeats); text inside fenced code blocks is
+neither a heading nor a link.
+"""
+import pathlib
+import re
+import sys
+
+LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+CODE_SPAN = re.compile(r"`([^`\n]+)`")
+REPO_PATH = re.compile(
+    r"^(?:include|src|test|bench|examples|docs|scripts|cmake|debian)/[\w./-]*(?:\.\w+|/)$")
+CITATION = re.compile(r"(?<![\w/.-])(docs/[\w/-]+\.md)(?:#([\w-]+))?")
+CODE_DIRS = ("include", "src", "test", "bench", "examples", "docs/examples", "scripts", "cmake")
+CODE_SUFFIXES = {".hpp", ".cpp", ".h", ".build", ".txt", ".cmake", ".in", ".sh", ".py", ""}
+FENCE = re.compile(r"^\s*(```|~~~)")
+HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+
+
+def slug(text):
+    """GitHub's anchor for a heading's text."""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # a link's text only
+    text = text.lower().replace("`", "")
+    text = re.sub(r"[^\w\- ]", "", text)
+    return text.replace(" ", "-")
+
+
+def prose_lines(path):
+    """(line number, text) of a Markdown file outside fenced code blocks."""
+    fenced = False
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if FENCE.match(line):
+            fenced = not fenced
+            continue
+        if not fenced:
+            yield number, line
+
+
+_anchors = {}
+
+
+def anchors(path):
+    if path not in _anchors:
+        seen = {}
+        found = set()
+        for _, line in prose_lines(path):
+            match = HEADING.match(line)
+            if not match:
+                continue
+            base = slug(match.group(2))
+            count = seen.get(base, 0)
+            seen[base] = count + 1
+            found.add(base if count == 0 else f"{base}-{count}")
+        _anchors[path] = found
+    return _anchors[path]
+
+
+def check_target(root, here, source, file_part, anchor):
+    """None if `file_part#anchor`, cited from `source` in directory `here`,
+    resolves; otherwise what is wrong."""
+    target = (here / file_part).resolve() if file_part else source.resolve()
+    if not target.exists() or root not in (target, *target.parents):
+        return f"no such file {target.relative_to(root) if root in target.parents else file_part}"
+    if anchor is not None:
+        if target.suffix != ".md":
+            return f"#{anchor} points into {target.name}, which has no headings"
+        if anchor not in anchors(target):
+            return f"no heading #{anchor} in {target.relative_to(root)}"
+    return None
+
+
+def check_markdown(root, page, broken):
+    for number, line in prose_lines(page):
+        spans = CODE_SPAN.findall(line)
+        for path in spans:
+            if REPO_PATH.match(path) and not (root / path).exists():
+                broken.append(f"{page.relative_to(root)}:{number}: `{path}`: no such file")
+        for target in LINK.findall(CODE_SPAN.sub("", line)):
+            if re.match(r"^[a-z][a-z0-9+.-]*:", target):  # http:, https:, mailto:
+                continue
+            file_part, _, anchor = target.partition("#")
+            problem = check_target(root, page.parent, page, file_part, anchor or None)
+            if problem:
+                broken.append(f"{page.relative_to(root)}:{number}: ({target}): {problem}")
+
+
+def check_code(root, source, broken):
+    try:
+        text = source.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return
+    for number, line in enumerate(text.splitlines(), 1):
+        for page, anchor in CITATION.findall(line):
+            problem = check_target(root, root, source, page, anchor or None)
+            if problem:
+                cited = page + (f"#{anchor}" if anchor else "")
+                broken.append(f"{source.relative_to(root)}:{number}: {cited}: {problem}")
+
+
+def main(argv):
+    if len(argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    root = pathlib.Path(argv[1]).resolve()
+    pages = [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+    sources = sorted(
+        path for directory in CODE_DIRS if (root / directory).is_dir()
+        for path in (root / directory).rglob("*")
+        if path.is_file() and path.suffix in CODE_SUFFIXES)
+    sources += [root / "meson.build", root / "meson_options.txt"]
+    broken = []
+    for page in pages:
+        check_markdown(root, page, broken)
+    for source in sources:
+        if source.exists():
+            check_code(root, source, broken)
+    if broken:
+        print("cross-references to files or headings that do not exist:\n  " +
+              "\n  ".join(broken))
+        return 1
+    print(f"every cross-reference resolves ({len(pages)} pages, {len(sources)} code and build files)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
