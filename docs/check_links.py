@@ -9,8 +9,10 @@ that does not exist:
     backticked repository path with a file extension or a trailing slash
     (`include/diatomic/waker.hpp`, `test/explorer/`);
   - in the code and build files under include/, src/, test/, bench/,
-    examples/, docs/examples/, scripts/ and cmake/ (comments and strings
-    alike): every citation of docs/<page>.md, with or without #heading.
+    examples/, docs/examples/, scripts/ and cmake/, the other files of docs/
+    (Doxygen's main page, build files) and the top-level build files
+    (comments and strings alike): every citation of docs/<page>.md, with or
+    without #heading.
 Headings are matched by their GitHub anchors (lowercase, punctuation dropped,
 spaces to hyphens, -1, -2 ... for repeats); text inside fenced code blocks is
 neither a heading nor a link.
@@ -25,7 +27,7 @@ REPO_PATH = re.compile(
     r"^(?:include|src|test|bench|examples|docs|scripts|cmake|debian)/[\w./-]*(?:\.\w+|/)$")
 CITATION = re.compile(r"(?<![\w/.-])(docs/[\w/-]+\.md)(?:#([\w-]+))?")
 CODE_DIRS = ("include", "src", "test", "bench", "examples", "docs/examples", "scripts", "cmake")
-CODE_SUFFIXES = {".hpp", ".cpp", ".h", ".build", ".txt", ".cmake", ".in", ".sh", ".py", ""}
+CODE_SUFFIXES = {".hpp", ".cpp", ".h", ".build", ".txt", ".cmake", ".in", ".sh", ".py", ".dox", ""}
 FENCE = re.compile(r"^\s*(```|~~~)")
 HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 
@@ -120,6 +122,8 @@ def main(argv):
         path for directory in CODE_DIRS if (root / directory).is_dir()
         for path in (root / directory).rglob("*")
         if path.is_file() and path.suffix in CODE_SUFFIXES)
+    sources += sorted(path for path in (root / "docs").iterdir()
+                      if path.is_file() and path.suffix in CODE_SUFFIXES)
     sources += [root / "meson.build", root / "meson_options.txt"]
     broken = []
     for page in pages:

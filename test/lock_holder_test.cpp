@@ -3,7 +3,7 @@
 // try_lock and try_unlock that only happen when the consumer or another
 // notifier acts during a waker call. Each test acts from inside the waker's
 // wake_by_ref (TestTarget::on_wake), so the interleaving is pinned on one
-// thread; docs/design.md links its transition tables here.
+// thread; docs/design.md#2-transitions names the row each test checks.
 #include <diatomic/diatomic_waker.hpp>
 #include <diatomic/fmt.hpp>
 
