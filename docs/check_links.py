@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Keeps cross-references honest: check_links.py SOURCE_ROOT
+"""Keeps cross-references honest: check_links.py SOURCE_ROOT | --self-test
 
 Fails, listing each one as file:line, on a reference to a file or heading
 that does not exist:
@@ -15,11 +15,16 @@ that does not exist:
     without #heading.
 Headings are matched by their GitHub anchors (lowercase, punctuation dropped,
 spaces to hyphens, -1, -2 ... for repeats); text inside fenced code blocks is
-neither a heading nor a link.
+neither a heading nor a link. --self-test runs the check over a small tree
+with known good and broken references and fails unless it reports exactly the
+broken ones.
 """
+import contextlib
+import io
 import pathlib
 import re
 import sys
+import tempfile
 
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 CODE_SPAN = re.compile(r"`([^`\n]+)`")
@@ -112,7 +117,46 @@ def check_code(root, source, broken):
                 broken.append(f"{source.relative_to(root)}:{number}: {cited}: {problem}")
 
 
+SELF_TEST_TREE = {
+    "README.md": "[guide](docs/page.md) [gone](docs/missing.md)\n",
+    "docs/page.md": "\n".join([
+        "# Page", "## Real heading", "## Real heading", "```cpp", "# not a heading",
+        "[in a fence](nowhere.md)", "```",
+        "[ok](#real-heading) [ok](#real-heading-1) [ok](page.md#page) [bad](#not-a-heading)",
+        "`include/a.hpp` `include/missing.hpp` `test/explorer/`", ""]),
+    "include/a.hpp": "// docs/page.md#real-heading docs/page.md#nope docs/gone.md\n",
+}
+SELF_TEST_BROKEN = [
+    "README.md:1: (docs/missing.md): no such file docs/missing.md",
+    "docs/page.md:8: (#not-a-heading): no heading #not-a-heading in docs/page.md",
+    "docs/page.md:9: `include/missing.hpp`: no such file",
+    "docs/page.md:9: `test/explorer/`: no such file",
+    "include/a.hpp:1: docs/page.md#nope: no heading #nope in docs/page.md",
+    "include/a.hpp:1: docs/gone.md: no such file docs/gone.md",
+]
+
+
+def self_test():
+    with tempfile.TemporaryDirectory() as directory:
+        for name, text in SELF_TEST_TREE.items():
+            path = pathlib.Path(directory) / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            status = main([sys.argv[0], directory])
+    reported = [line.strip() for line in out.getvalue().splitlines()[1:]]
+    if status != 1 or sorted(reported) != sorted(SELF_TEST_BROKEN):
+        print(f"self-test: exit {status}, expected 1; reported:\n  " + "\n  ".join(reported) +
+              "\nexpected:\n  " + "\n  ".join(SELF_TEST_BROKEN))
+        return 1
+    print(f"self-test: the check reports exactly the {len(SELF_TEST_BROKEN)} broken references")
+    return 0
+
+
 def main(argv):
+    if argv[1:] == ["--self-test"]:
+        return self_test()
     if len(argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
@@ -125,6 +169,9 @@ def main(argv):
     sources += sorted(path for path in (root / "docs").iterdir()
                       if path.is_file() and path.suffix in CODE_SUFFIXES)
     sources += [root / "meson.build", root / "meson_options.txt"]
+    pages = [page for page in pages if page.exists()]
+    # This file cites pages of its self-test tree, not of the project.
+    sources = [path for path in sources if path.resolve() != pathlib.Path(__file__).resolve()]
     broken = []
     for page in pages:
         check_markdown(root, page, broken)
