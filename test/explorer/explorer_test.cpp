@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The interleaving explorer's runs: every scenario of DiatomicWaker and
-// AtomicWaker explored up to its preemption bound over the library's own
-// state machines, and each seeded bug caught with the schedule that shows it.
+// AtomicWaker explored up to its bounds over the library's own state
+// machines, in both memory models (sequentially consistent; stale reads), and
+// each seeded bug caught with the schedule that shows it.
 // Each run prints how many schedules it explored and whether the search was
 // exhausted. A watchdog turns a hang of the explorer itself into an abort
 // naming the test.
@@ -9,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -29,9 +31,15 @@ void summarize(const Result& result, const Scenario& scenario) {
   const char* outcome = result.failure ? "stopped at the first failing schedule"
                         : result.exhausted ? "bound exhausted"
                                            : "NOT exhausted (schedule cap reached)";
-  std::printf("[explorer] %s: %ld schedules, preemption bound %d, %s\n",
-              test_name(), result.schedules,
-              scenario.preemption_bound, outcome);
+  if (scenario.stale_reads == 0 && scenario.spurious_failures == 0) {
+    std::printf("[explorer] %s: %ld schedules, preemption bound %d, %s\n", test_name(),
+                result.schedules, scenario.preemption_bound, outcome);
+    return;
+  }
+  std::printf("[explorer] %s: %ld schedules (%ld with a stale read), preemption bound %d, "
+              "stale reads %d, spurious failures %d, %s\n",
+              test_name(), result.schedules, result.stale_schedules, scenario.preemption_bound,
+              scenario.stale_reads, scenario.spurious_failures, outcome);
 }
 
 // The algorithm is correct in every schedule, and the search ran to the end.
@@ -58,6 +66,19 @@ const Scenario kSpuriousNotify{.producers = {{T}, {S, T}}, .preemption_bound = 2
 const Scenario kNewWakerEveryPoll{.producers = {{T}, {T}}, .wakers = 3, .preemption_bound = 3};
 const Scenario kThreeProducers{.producers = {{T}, {T}, {T}}, .preemption_bound = 1};
 const Scenario kSlotReuse{.producers = {{T, T}, {T}}, .wakers = 3, .preemption_bound = 2};
+
+// The same scenario in the stale-read model: a load may return an older
+// store once per schedule, and a compare_exchange_weak may fail spuriously
+// once. Each stale read multiplies the schedules by the number of stores it
+// could return, so the scenarios run with preemption bound 1 (at bound 2,
+// two producers alone take 45,360 schedules); a seeded bug keeps its
+// scenario's bound, since the search stops at the first failure.
+Scenario with_stale_reads(Scenario scenario, int preemption_bound = 1) {
+  scenario.stale_reads = 1;
+  scenario.spurious_failures = 1;
+  scenario.preemption_bound = preemption_bound;
+  return scenario;
+}
 
 Scenario with_bug(Scenario scenario, Mutation mutation) {
   scenario.mutation = mutation;
@@ -104,24 +125,72 @@ TEST(AtomicWakerExplorer, slot_reuse_with_three_wakers_and_three_notifies_is_rac
   expect_correct(explore_atomic_waker, kSlotReuse);
 }
 
+TEST(DiatomicStaleReads, two_producers_one_token_each_never_lose_a_wakeup) {
+  expect_correct(explore_diatomic, with_stale_reads(kTwoProducers));
+}
+TEST(DiatomicStaleReads, two_tokens_and_a_spurious_notify_never_lose_a_wakeup) {
+  expect_correct(explore_diatomic, with_stale_reads(kSpuriousNotify));
+}
+TEST(DiatomicStaleReads, consumer_changing_its_waker_every_poll_is_always_woken) {
+  expect_correct(explore_diatomic, with_stale_reads(kNewWakerEveryPoll));
+}
+TEST(DiatomicStaleReads, slot_reuse_with_three_wakers_and_three_notifies_is_race_free) {
+  expect_correct(explore_diatomic, with_stale_reads(kSlotReuse));
+}
+
+TEST(AtomicWakerStaleReads, two_producers_one_token_each_never_lose_a_wakeup) {
+  expect_correct(explore_atomic_waker, with_stale_reads(kTwoProducers));
+}
+TEST(AtomicWakerStaleReads, two_tokens_and_a_spurious_notify_never_lose_a_wakeup) {
+  expect_correct(explore_atomic_waker, with_stale_reads(kSpuriousNotify));
+}
+TEST(AtomicWakerStaleReads, consumer_changing_its_waker_every_poll_is_always_woken) {
+  expect_correct(explore_atomic_waker, with_stale_reads(kNewWakerEveryPoll));
+}
+TEST(AtomicWakerStaleReads, slot_reuse_with_three_wakers_and_three_notifies_is_race_free) {
+  expect_correct(explore_atomic_waker, with_stale_reads(kSlotReuse));
+}
+
+// Each seeded bug in both models: the stale-read model keeps every
+// behaviour of the sequentially consistent one (each load may still read the
+// latest store), so what one catches the other must catch too.
+void expect_caught_in_both_models(Result (*explore)(const Scenario&), const Scenario& scenario) {
+  expect_caught(explore, scenario);
+  expect_caught(explore, with_stale_reads(scenario, scenario.preemption_bound));
+}
+
 TEST(SeededBugs, diatomic_recheck_before_register_is_caught) {
-  expect_caught(explore_diatomic, with_recheck_before_register(kTwoProducers));
+  expect_caught_in_both_models(explore_diatomic, with_recheck_before_register(kTwoProducers));
 }
 TEST(SeededBugs, diatomic_skipping_the_n_bit_is_caught) {
-  expect_caught(explore_diatomic, with_bug(kTwoProducers, &bugs::skip_notify_bit));
+  expect_caught_in_both_models(explore_diatomic, with_bug(kTwoProducers, &bugs::skip_notify_bit));
 }
 TEST(SeededBugs, diatomic_switch_without_flipping_the_index_is_caught) {
-  expect_caught(explore_diatomic,
-                with_bug(kNewWakerEveryPoll, &bugs::switch_without_flipping_index));
+  expect_caught_in_both_models(explore_diatomic,
+                               with_bug(kNewWakerEveryPoll, &bugs::switch_without_flipping_index));
 }
 TEST(SeededBugs, diatomic_publishing_a_new_waker_relaxed_is_caught) {
-  expect_caught(explore_diatomic, with_bug(kNewWakerEveryPoll, &bugs::publish_new_waker_relaxed));
+  expect_caught_in_both_models(explore_diatomic,
+                               with_bug(kNewWakerEveryPoll, &bugs::publish_new_waker_relaxed));
 }
 TEST(SeededBugs, atomic_waker_recheck_before_register_is_caught) {
-  expect_caught(explore_atomic_waker, with_recheck_before_register(kTwoProducers));
+  expect_caught_in_both_models(explore_atomic_waker,
+                               with_recheck_before_register(kTwoProducers));
 }
 TEST(SeededBugs, atomic_waker_take_without_the_waking_bit_is_caught) {
-  expect_caught(explore_atomic_waker, with_bug(kTwoProducers, &bugs::take_without_waking_bit));
+  expect_caught_in_both_models(explore_atomic_waker,
+                               with_bug(kTwoProducers, &bugs::take_without_waking_bit));
+}
+
+// A bug that only the stale-read model sees: in the sequentially consistent
+// model every load reads the latest token count, so the re-check never misses
+// a token, whatever the registration acquires.
+TEST(SeededBugs, diatomic_registering_again_without_acquire_passes_the_sc_model) {
+  expect_correct(explore_diatomic, with_bug(kTwoProducers, &bugs::register_again_without_acquire));
+}
+TEST(SeededBugs, diatomic_registering_again_without_acquire_is_caught_with_stale_reads) {
+  expect_caught(explore_diatomic,
+                with_stale_reads(with_bug(kTwoProducers, &bugs::register_again_without_acquire)));
 }
 
 }  // namespace

@@ -5,21 +5,39 @@
 // trace step; every waker-slot access is a span that reports any overlapping
 // access in which one side writes. Tests only.
 //
-// Memory model: operations take effect in the order the scheduler runs them
-// (every load reads the latest value). On top of that, the memory orders the
-// code names build happens-before with vector clocks (release sequences made
-// of RMWs included), and every slot access must happen after the previous
-// conflicting one: a missing release or acquire shows as a data race in the
-// schedules where it matters, although no schedule reads a stale value.
-// Seq_cst counts as acq_rel. compare_exchange_weak never fails spuriously here:
-// every caller in the library loops on failure, so a spurious failure is one
-// more iteration that re-reads the same value.
+// Memory model (Options in scheduler.hpp picks one of two):
+//
+// Sequentially consistent (the fast default): operations take effect in the
+// order the scheduler runs them, every load reads the latest value, and
+// compare_exchange_weak never fails spuriously.
+//
+// Stale reads: each atomic keeps its modification order (every store, in
+// order), and each thread a view (per atomic, the oldest store it may still
+// read). A load may return any store from its view's floor to the latest,
+// the choices explored like scheduling ones within the schedule's stale-read
+// bound; an RMW always reads the latest store; a failed compare-exchange is
+// a load and may read an older store whose value differs from `expected`;
+// compare_exchange_weak may fail spuriously, within its own bound. A thread's
+// view rises with what it reads and writes and with happens-before: an
+// acquire that reads a store joins the view that store carries, which is the
+// releasing thread's view for a release store, continued through every later
+// RMW (release sequences; a plain store ends them). Seq_cst operations run in
+// one total order, the scheduler's: a seq_cst load reads no older than the
+// last seq_cst store to that atomic. Fences are not modelled: the cores use
+// none and the policy seam has none.
+//
+// In both models, the views' vector clocks give happens-before, and every
+// slot access must happen after the previous conflicting one: a missing
+// release or acquire shows as a data race in the schedules where it matters.
 #pragma once
 
 #include "scheduler.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -30,11 +48,31 @@ namespace diatomic::explorer {
 // A seeded bug: rewrites the value an RMW writes to a state word (T =
 // std::uintptr_t) from `desired` to something else. Null: the real algorithm.
 using Mutation = std::uintptr_t (*)(std::uintptr_t old, std::uintptr_t desired);
-// A seeded bug: the memory order an RMW of a state word runs with instead of
-// `order` (op is "fetch_or", "cas", ...; operand is the value or-ed, and-ed,
-// exchanged or, for a CAS, desired). Null: the orders the code names.
-using OrderMutation = std::memory_order (*)(const char* op, std::uintptr_t operand,
-                                            std::memory_order order);
+// Where the code under test calls an atomic operation: the default argument
+// of every operation of Atomic<T>, so the call site in the core names itself
+// without any change to the core.
+struct Site {
+  // NOLINTNEXTLINE(google-explicit-constructor): built by default arguments
+  Site(const char* file = __builtin_FILE(), unsigned line = __builtin_LINE(),
+       const char* function = __builtin_FUNCTION()) noexcept
+      : file(file), line(line), function(function) {}
+  const char* file;
+  unsigned line;
+  const char* function;
+};
+
+// One atomic operation as the policy runs it.
+struct Operation {
+  const char* op;            // "load", "store", "fetch_or", "cas", ...
+  Site site;                 // its call in the code
+  std::uintptr_t operand;    // value stored, or-ed, and-ed, added, exchanged or, for a CAS, desired
+};
+// Which order of an operation: a compare-exchange has two.
+enum class OrderRole { kSuccess, kFailure };
+// A seeded bug or an order sweep: the memory order an operation runs with
+// instead of `order`. Empty: the orders the code names.
+using OrderMutation =
+    std::function<std::memory_order(const Operation& op, OrderRole role, std::memory_order order)>;
 // How a state word is shown in traces.
 using WordFormat = std::string (*)(std::uintptr_t word);
 
@@ -58,81 +96,137 @@ template <class T>
   return std::to_string(value);
 }
 
+// An atomic word of the code under test: every operation is a scheduling
+// point and a trace step, and reads and writes its modification order as the
+// memory model above says.
 template <class T>
 class Atomic {
  public:
-  explicit Atomic(T initial) noexcept : value_(initial), name_(make_name()) {}
+  explicit Atomic(T initial) : name_(make_name()), location_(make_location()) {
+    history_.push_back(Store{initial, View{}});
+  }
   Atomic(const Atomic&) = delete;
   Atomic& operator=(const Atomic&) = delete;
 
-  [[nodiscard]] T load(std::memory_order order) const {
+  [[nodiscard]] T load(std::memory_order order, Site site = {}) const {
     point();
-    if (acquires(order)) acquire();
-    record("load", order, value_);
-    return value_;
+    order = weaken(Operation{"load", site, 0}, OrderRole::kSuccess, order);
+    std::vector<std::uint32_t> readable;
+    for (std::uint32_t i = latest() + 1; i-- > floor(order);) readable.push_back(i);
+    const std::uint32_t index = readable[pick(readable.size())];
+    read(index, order);
+    record("load", order, index);
+    return history_[index].value;
   }
-  T exchange(T operand, std::memory_order order) {
-    return rmw("exchange", operand, order, [operand](T) { return operand; });
+  void store(T value, std::memory_order order, Site site = {}) {
+    point();
+    order = weaken(Operation{"store", site, static_cast<std::uintptr_t>(value)},
+                   OrderRole::kSuccess, order);
+    // A plain store heads a new release sequence (or none): it carries only
+    // what it releases itself.
+    write(value, order, View{});
+    record("store", order, latest());
   }
-  T fetch_or(T operand, std::memory_order order) {
-    return rmw("fetch_or", operand, order, [operand](T old) { return static_cast<T>(old | operand); });
+  T exchange(T operand, std::memory_order order, Site site = {}) {
+    return rmw(Operation{"exchange", site, static_cast<std::uintptr_t>(operand)}, order,
+               [operand](T) { return operand; });
   }
-  T fetch_and(T operand, std::memory_order order) {
-    return rmw("fetch_and", operand, order, [operand](T old) { return static_cast<T>(old & operand); });
+  T fetch_or(T operand, std::memory_order order, Site site = {}) {
+    return rmw(Operation{"fetch_or", site, static_cast<std::uintptr_t>(operand)}, order,
+               [operand](T old) { return static_cast<T>(old | operand); });
   }
-  T fetch_add(T operand, std::memory_order order) {
-    return rmw("fetch_add", operand, order, [operand](T old) { return static_cast<T>(old + operand); });
+  T fetch_and(T operand, std::memory_order order, Site site = {}) {
+    return rmw(Operation{"fetch_and", site, static_cast<std::uintptr_t>(operand)}, order,
+               [operand](T old) { return static_cast<T>(old & operand); });
   }
-  T fetch_sub(T operand, std::memory_order order) {
-    return rmw("fetch_sub", operand, order, [operand](T old) { return static_cast<T>(old - operand); });
+  T fetch_add(T operand, std::memory_order order, Site site = {}) {
+    return rmw(Operation{"fetch_add", site, static_cast<std::uintptr_t>(operand)}, order,
+               [operand](T old) { return static_cast<T>(old + operand); });
+  }
+  T fetch_sub(T operand, std::memory_order order, Site site = {}) {
+    return rmw(Operation{"fetch_sub", site, static_cast<std::uintptr_t>(operand)}, order,
+               [operand](T old) { return static_cast<T>(old - operand); });
   }
   bool compare_exchange_strong(T& expected, T desired, std::memory_order success,
-                               std::memory_order failure) {
-    point();
-    if (value_ != expected) {
-      expected = value_;
-      if (acquires(failure)) acquire();
-      record("cas failed", failure, value_);
-      return false;
-    }
-    success = weaken("cas", desired, success);
-    if (acquires(success)) acquire();
-    value_ = mutate(value_, desired);
-    if (releases(success)) release();
-    record("cas", success, value_);
-    return true;
+                               std::memory_order failure, Site site = {}) {
+    return compare_exchange(expected, desired, success, failure, false, site);
   }
   bool compare_exchange_weak(T& expected, T desired, std::memory_order success,
-                             std::memory_order failure) {
-    return compare_exchange_strong(expected, desired, success, failure);
+                             std::memory_order failure, Site site = {}) {
+    return compare_exchange(expected, desired, success, failure, true, site);
   }
 
  private:
+  // One store of the modification order: its value, and what an acquire that
+  // reads it synchronises with (its release sequence's views).
+  struct Store {
+    T value;
+    View published;
+  };
+
   static std::string make_name() {
     const char* kind = std::is_same_v<T, std::uintptr_t> ? "state" : "count";
     Scheduler* scheduler = Scheduler::active();
     return scheduler != nullptr ? scheduler->name_object(kind) : kind;
   }
+  static int make_location() {
+    Scheduler* scheduler = Scheduler::active();
+    return scheduler != nullptr ? scheduler->new_location() : 0;
+  }
+  // The scheduler, when called from a scenario thread (the main thread
+  // builds and destroys the objects outside any schedule: it reads the
+  // latest store and joins nothing).
+  static Scheduler* scenario() noexcept {
+    return Scheduler::on_scenario_thread() ? Scheduler::active() : nullptr;
+  }
   static void point() {
     if (Scheduler* scheduler = Scheduler::active()) scheduler->point();
   }
-  void record(const char* op, std::memory_order order, T now) const {
-    if (!Scheduler::on_scenario_thread()) return;
-    Scheduler::active()->record(op, name_, show(now) + " (" + order_name(order) + ")");
+  [[nodiscard]] std::uint32_t latest() const noexcept {
+    return static_cast<std::uint32_t>(history_.size() - 1);
   }
-  void acquire() const {
-    if (Scheduler* scheduler = Scheduler::active()) scheduler->acquire_from(released_);
+  // The oldest store the calling thread may read with `order`.
+  [[nodiscard]] std::uint32_t floor(std::memory_order order) const {
+    Scheduler* scheduler = scenario();
+    if (scheduler == nullptr) return latest();
+    const std::uint32_t seen = scheduler->view().floor(location_);
+    return order == std::memory_order_seq_cst ? std::max(seen, last_seq_cst_) : seen;
   }
-  void release() {
-    if (Scheduler* scheduler = Scheduler::active()) scheduler->release_to(released_);
+  // Which of `count` readable stores (the latest first) a read takes.
+  static std::size_t pick(std::size_t count) {
+    Scheduler* scheduler = scenario();
+    return scheduler != nullptr ? scheduler->pick_store(count) : 0;
   }
-  static std::memory_order weaken(const char* op, T operand, std::memory_order order) {
-    if constexpr (std::is_same_v<T, std::uintptr_t>) {
-      if (OrderMutation weaken = policy_config().weaken) return weaken(op, operand, order);
+  // The calling thread reads store `index` with `order`.
+  void read(std::uint32_t index, std::memory_order order) const {
+    Scheduler* scheduler = scenario();
+    if (scheduler == nullptr) return;
+    scheduler->saw(location_, index);
+    if (acquires(order)) scheduler->acquire_from(history_[index].published);
+  }
+  // The calling thread appends a store; `carried` is the release sequence it
+  // continues (an RMW's) or nothing (a plain store's).
+  void write(T value, std::memory_order order, View carried) {
+    history_.push_back(Store{value, std::move(carried)});
+    if (order == std::memory_order_seq_cst) last_seq_cst_ = latest();
+    Scheduler* scheduler = scenario();
+    if (scheduler == nullptr) return;
+    scheduler->saw(location_, latest());
+    if (releases(order)) scheduler->release_to(history_.back().published);
+  }
+  void record(const char* op, std::memory_order order, std::uint32_t index) const {
+    Scheduler* scheduler = scenario();
+    if (scheduler == nullptr) return;
+    std::string detail = show(history_[index].value) + " (" + order_name(order) + ")";
+    if (index < latest()) {
+      const std::uint32_t newer = latest() - index;
+      detail += " stale: " + std::to_string(newer) + (newer == 1 ? " newer store" : " newer stores");
     }
-    static_cast<void>(op);
-    static_cast<void>(operand);
-    return order;
+    scheduler->record(op, name_, std::move(detail));
+  }
+  static std::memory_order weaken(const Operation& op, OrderRole role, std::memory_order order) {
+    const OrderMutation& weaken = policy_config().weaken;
+    return weaken ? weaken(op, role, order) : order;
   }
   static T mutate(T old, T desired) {
     if constexpr (std::is_same_v<T, std::uintptr_t>) {
@@ -142,24 +236,50 @@ class Atomic {
     return desired;
   }
   template <class F>
-  T rmw(const char* op, T operand, std::memory_order order, F next) {
+  T rmw(const Operation& op, std::memory_order order, F next) {
     point();
-    order = weaken(op, operand, order);
-    if (acquires(order)) acquire();
-    const T old = value_;
-    value_ = mutate(old, next(old));
-    if (releases(order)) release();
-    record(op, order, value_);
+    order = weaken(op, OrderRole::kSuccess, order);
+    const std::uint32_t last = latest();
+    read(last, order);
+    const T old = history_[last].value;
+    write(mutate(old, next(old)), order, history_[last].published);
+    record(op.op, order, latest());
     return old;
+  }
+  bool compare_exchange(T& expected, T desired, std::memory_order success,
+                        std::memory_order failure, bool weak, Site site) {
+    point();
+    const Operation op{"cas", site, static_cast<std::uintptr_t>(desired)};
+    success = weaken(op, OrderRole::kSuccess, success);
+    failure = weaken(op, OrderRole::kFailure, failure);
+    // The latest store, or an older one the thread may still read whose value
+    // differs from `expected` (a failed compare-exchange is a load; one that
+    // compares equal writes, so it read the latest store).
+    std::vector<std::uint32_t> readable{latest()};
+    for (std::uint32_t i = latest(); i-- > floor(failure);) {
+      if (history_[i].value != expected) readable.push_back(i);
+    }
+    const std::uint32_t index = readable[pick(readable.size())];
+    const bool spurious = history_[index].value == expected && weak && scenario() != nullptr &&
+                          scenario()->spurious_failure();
+    if (history_[index].value != expected || spurious) {
+      expected = history_[index].value;
+      read(index, failure);
+      record(spurious ? "cas spurious" : "cas failed", failure, index);
+      return false;
+    }
+    read(index, success);
+    write(mutate(expected, desired), success, history_[index].published);
+    record("cas", success, latest());
+    return true;
   }
 
   // Only the thread holding the scheduler's baton runs, and the baton is
-  // handed over under a mutex, so a plain value is race-free.
-  T value_;
+  // handed over under a mutex, so plain members are race-free.
+  std::vector<Store> history_;  // the modification order, oldest first
+  std::uint32_t last_seq_cst_ = 0;  // index of the last seq_cst store
   std::string name_;
-  // What the release RMWs so far published: every RMW continues the release
-  // sequences before it, so an acquire that reads any later value gets all.
-  VectorClock released_;
+  int location_;
 };
 
 // A waker slot whose with()/with_mut() are access spans: scheduling points at
@@ -238,7 +358,7 @@ class Cell {
   // writes, after every other thread's last read.
   void check_order(Scheduler& scheduler, bool write) const {
     const int me = Scheduler::self();
-    const VectorClock& now = scheduler.clock();
+    const View& now = scheduler.view();
     const char* what = write ? " written by " : " read by ";
     if (last_writer_ >= 0 && last_writer_ != me && now.at(last_writer_) < write_epoch_) {
       scheduler.fail(name_ + what + scheduler.thread_name(me) +
@@ -258,7 +378,7 @@ class Cell {
   // Records the access as the calling thread's latest, at its current epoch.
   void stamp(const Scheduler& scheduler, bool write) const {
     const int me = Scheduler::self();
-    const std::uint32_t epoch = scheduler.clock().at(me);
+    const std::uint32_t epoch = scheduler.view().at(me);
     if (write) {
       last_writer_ = me;
       write_epoch_ = epoch;

@@ -107,7 +107,7 @@ class Target {
   int live_ = 0;
   bool token_ = false;
   int waiter_ = -1;
-  VectorClock woken_by_;  // what the wakes published
+  View woken_by_;  // what the wakes published
 };
 
 void notify(DiatomicCore& core) {
@@ -152,7 +152,15 @@ class PrimitiveRun final : public Execution {
   }
 
  private:
-  [[nodiscard]] bool done() const { return tokens_.load(std::memory_order_acquire) == expected_; }
+  // The consumer's check and re-check of the scenario's payload.
+  [[nodiscard]] bool done() const {
+    // Ordering: relaxed, so that only the primitive orders what the re-check
+    // after a registration reads (the contract of docs/memory-ordering.md):
+    // if register_waker or notify lacks an acquire or a release it needs,
+    // the stale-read model lets the re-check miss a token, and the consumer
+    // waits for a wake-up that never comes.
+    return tokens_.load(std::memory_order_relaxed) == expected_;
+  }
 
   void consume() {
     for (std::size_t poll = 0;; ++poll) {
@@ -175,7 +183,9 @@ class PrimitiveRun final : public Execution {
 
   void produce(std::size_t producer) {
     for (Action action : scenario_.producers[producer]) {
-      if (action == Action::kToken) tokens_.fetch_add(1, std::memory_order_release);
+      // Ordering: relaxed, as the check in done(): the token reaches the
+      // consumer through notify() alone.
+      if (action == Action::kToken) tokens_.fetch_add(1, std::memory_order_relaxed);
       notify(*core_);
     }
   }
@@ -183,7 +193,7 @@ class PrimitiveRun final : public Execution {
   const Scenario& scenario_;
   std::vector<std::unique_ptr<Target>> targets_;
   std::unique_ptr<Core> core_;
-  Atomic<int> tokens_{0};
+  Atomic<int> tokens_{0};  // the payload: tokens handed to the consumer so far
   int expected_ = 0;
 };
 
@@ -202,7 +212,9 @@ template <class Core>
 Result run(const Scenario& scenario, WordFormat format) {
   policy_config() =
       PolicyConfig{.mutation = scenario.mutation, .weaken = scenario.weaken, .format = format};
-  Scheduler scheduler(Options{.preemption_bound = scenario.preemption_bound});
+  Scheduler scheduler(Options{.preemption_bound = scenario.preemption_bound,
+                              .stale_reads = scenario.stale_reads,
+                              .spurious_failures = scenario.spurious_failures});
   Result result =
       scheduler.explore([&] { return std::make_unique<PrimitiveRun<Core>>(scenario); });
   policy_config() = PolicyConfig{};
@@ -235,10 +247,18 @@ std::uintptr_t take_without_waking_bit(std::uintptr_t, std::uintptr_t desired) {
   return desired & ~AtomicWakerState::kWaking;
 }
 
-std::memory_order publish_new_waker_relaxed(const char* op, std::uintptr_t operand,
+std::memory_order publish_new_waker_relaxed(const Operation& op, OrderRole,
                                             std::memory_order order) {
-  const bool publishes = std::string_view(op) == "fetch_or" && (operand & DiatomicState::kUpdate) != 0;
+  const bool publishes =
+      std::string_view(op.op) == "fetch_or" && (op.operand & DiatomicState::kUpdate) != 0;
   return publishes ? std::memory_order_relaxed : order;
+}
+
+std::memory_order register_again_without_acquire(const Operation& op, OrderRole,
+                                                 std::memory_order order) {
+  const bool registers_again =
+      std::string_view(op.op) == "fetch_or" && op.operand == DiatomicState::kRegistered;
+  return registers_again ? std::memory_order_release : order;
 }
 
 }  // namespace bugs

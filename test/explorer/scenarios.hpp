@@ -31,9 +31,13 @@ struct Scenario {
   // (1: the same waker every time).
   int wakers = 1;
   int preemption_bound = 2;
+  // The memory model: 0 and 0 is sequentially consistent (Options in
+  // scheduler.hpp).
+  int stale_reads = 0;
+  int spurious_failures = 0;
   Protocol protocol = Protocol::kRegisterThenRecheck;
   Mutation mutation = nullptr;     // a seeded bug in the values the state word's RMWs write
-  OrderMutation weaken = nullptr;  // a seeded bug in their memory orders
+  OrderMutation weaken = {};       // a seeded bug in the memory orders of the cores' atomics
 };
 
 // Explores every schedule of the scenario, up to its preemption bound, over
@@ -60,8 +64,13 @@ std::uintptr_t take_without_waking_bit(std::uintptr_t old, std::uintptr_t desire
 // DiatomicWaker: register_waker publishes a new waker (fetch_or(U|R)) with
 // relaxed instead of acq_rel, so the notifier that switches to it may read a
 // slot whose write it has not seen.
-std::memory_order publish_new_waker_relaxed(const char* op, std::uintptr_t operand,
+std::memory_order publish_new_waker_relaxed(const Operation& op, OrderRole role,
                                             std::memory_order order);
+// DiatomicWaker: register_waker of the waker already registered sets R with
+// release instead of acq_rel, so the consumer's re-check may read a token
+// count older than the one a notifier published before it found R clear.
+std::memory_order register_again_without_acquire(const Operation& op, OrderRole role,
+                                                 std::memory_order order);
 }  // namespace bugs
 
 }  // namespace diatomic::explorer

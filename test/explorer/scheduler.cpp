@@ -57,6 +57,9 @@ Result Scheduler::explore(const std::function<std::unique_ptr<Execution>()>& mak
   for (;;) {
     depth_ = 0;
     preemptions_ = 0;
+    stale_reads_ = 0;
+    spurious_failures_ = 0;
+    locations_ = 0;
     steps_ = 0;
     aborting_ = false;
     failure_.reset();
@@ -70,10 +73,13 @@ Result Scheduler::explore(const std::function<std::unique_ptr<Execution>()>& mak
       }
     }
     ++result.schedules;
+    if (stale_reads_ > 0) ++result.stale_schedules;
     if (failure_) {
-      result.failure = fmt::format("{}\nfailing schedule #{} ({} preemption{}):\n{}", *failure_,
-                                   result.schedules, preemptions_, preemptions_ == 1 ? "" : "s",
-                                   format_trace());
+      result.failure = fmt::format(
+          "{}\nfailing schedule #{} ({} preemption{}, {} stale read{}, {} spurious failure{}):\n{}",
+          *failure_, result.schedules, preemptions_, preemptions_ == 1 ? "" : "s", stale_reads_,
+          stale_reads_ == 1 ? "" : "s", spurious_failures_, spurious_failures_ == 1 ? "" : "s",
+          format_trace());
       break;
     }
     if (!advance()) {
@@ -101,8 +107,8 @@ void Scheduler::run_one(Execution& execution) {
   names_.clear();
   for (const auto& thread : threads) names_.push_back(thread.name);
   status_.assign(threads.size(), Status::kRunnable);
-  clocks_.assign(threads.size(), VectorClock{});
-  for (std::size_t i = 0; i < clocks_.size(); ++i) clocks_[i].tick(static_cast<int>(i));
+  views_.assign(threads.size(), View{});
+  for (std::size_t i = 0; i < views_.size(); ++i) views_[i].tick(static_cast<int>(i));
 
   std::vector<std::thread> workers;
   workers.reserve(threads.size());
@@ -160,23 +166,43 @@ int Scheduler::choose(int current, Leave how) {
   }
   if (how == Leave::kYield && options.empty()) options.push_back(current);
   if (options.empty()) return -1;
-  int chosen = options.front();
-  if (options.size() > 1) {
-    if (depth_ < stack_.size()) {
-      const Choice& replay = stack_[depth_];
-      if (replay.options != options) {
-        explorer_bug(fmt::format("the scenario is not deterministic: choice point {} differs "
-                                 "on replay\n{}",
-                                 depth_, format_trace()));
-      }
-      chosen = replay.options[replay.next];
-    } else {
-      stack_.push_back(Choice{options, 0});
-    }
-    ++depth_;
-  }
+  const int chosen = branch(std::move(options));
   if (can_continue && chosen != current) ++preemptions_;
   return chosen;
+}
+
+int Scheduler::branch(std::vector<int> options) {
+  if (options.size() == 1) return options.front();
+  int chosen = options.front();
+  if (depth_ < stack_.size()) {
+    const Choice& replay = stack_[depth_];
+    if (replay.options != options) {
+      explorer_bug(fmt::format("the scenario is not deterministic: choice point {} differs "
+                               "on replay\n{}",
+                               depth_, format_trace()));
+    }
+    chosen = replay.options[replay.next];
+  } else {
+    stack_.push_back(Choice{std::move(options), 0});
+  }
+  ++depth_;
+  return chosen;
+}
+
+std::size_t Scheduler::pick_store(std::size_t count) {
+  if (count <= 1 || stale_reads_ >= options_.stale_reads) return 0;
+  std::vector<int> options(count);
+  for (std::size_t i = 0; i < count; ++i) options[i] = static_cast<int>(i);
+  const auto chosen = static_cast<std::size_t>(branch(std::move(options)));
+  if (chosen != 0) ++stale_reads_;
+  return chosen;
+}
+
+bool Scheduler::spurious_failure() {
+  if (spurious_failures_ >= options_.spurious_failures) return false;
+  const bool fails = branch({0, 1}) == 1;
+  if (fails) ++spurious_failures_;
+  return fails;
 }
 
 void Scheduler::switch_to(int current, int next, std::unique_lock<std::mutex>& lock) {
@@ -216,33 +242,53 @@ void Scheduler::unblock(int thread) noexcept {
   if (status == Status::kBlocked) status = Status::kRunnable;
 }
 
-void VectorClock::join(const VectorClock& other) {
-  if (ticks_.size() < other.ticks_.size()) ticks_.resize(other.ticks_.size(), 0);
-  for (std::size_t i = 0; i < other.ticks_.size(); ++i) {
-    ticks_[i] = std::max(ticks_[i], other.ticks_[i]);
-  }
+namespace {
+
+void join_into(std::vector<std::uint32_t>& mine, const std::vector<std::uint32_t>& other) {
+  if (mine.size() < other.size()) mine.resize(other.size(), 0);
+  for (std::size_t i = 0; i < other.size(); ++i) mine[i] = std::max(mine[i], other[i]);
 }
 
-void VectorClock::tick(int thread) {
-  const auto i = static_cast<std::size_t>(thread);
-  if (ticks_.size() <= i) ticks_.resize(i + 1, 0);
-  ++ticks_[i];
+void raise_at(std::vector<std::uint32_t>& v, int i, std::uint32_t value) {
+  const auto at = static_cast<std::size_t>(i);
+  if (v.size() <= at) v.resize(at + 1, 0);
+  v[at] = std::max(v[at], value);
 }
 
-void Scheduler::release_to(VectorClock& sync) {
+}  // namespace
+
+void View::join(const View& other) {
+  join_into(ticks_, other.ticks_);
+  join_into(floors_, other.floors_);
+}
+
+void View::tick(int thread) {
+  raise_at(ticks_, thread, at(thread) + 1);
+}
+
+void View::raise(int location, std::uint32_t index) {
+  raise_at(floors_, location, index);
+}
+
+void Scheduler::release_to(View& sync) {
   if (!on_scenario_thread()) return;
-  VectorClock& mine = clocks_[static_cast<std::size_t>(t_self)];
+  View& mine = views_[static_cast<std::size_t>(t_self)];
   sync.join(mine);
   mine.tick(t_self);
 }
 
-void Scheduler::acquire_from(const VectorClock& sync) {
+void Scheduler::acquire_from(const View& sync) {
   if (!on_scenario_thread()) return;
-  clocks_[static_cast<std::size_t>(t_self)].join(sync);
+  views_[static_cast<std::size_t>(t_self)].join(sync);
 }
 
-const VectorClock& Scheduler::clock() const {
-  return clocks_.at(static_cast<std::size_t>(t_self));
+const View& Scheduler::view() const {
+  return views_.at(static_cast<std::size_t>(t_self));
+}
+
+void Scheduler::saw(int location, std::uint32_t index) {
+  if (!on_scenario_thread()) return;
+  views_[static_cast<std::size_t>(t_self)].raise(location, index);
 }
 
 void Scheduler::record(const char* op, std::string object, std::string detail) {

@@ -45,14 +45,24 @@ class Execution {
   [[nodiscard]] virtual std::optional<std::string> check() = 0;
 };
 
+// The memory model the policy gives a scenario's atomics (policy.hpp).
+//   stale_reads == 0 && spurious_failures == 0: sequentially consistent, every
+//     load reads the latest store (the fast default);
+//   otherwise: a load may read any store that C++'s coherence rules permit,
+//     but at most `stale_reads` reads per schedule return a store older than
+//     the latest one; and at most `spurious_failures` compare_exchange_weak
+//     calls per schedule fail although the value matched.
 struct Options {
   int preemption_bound = 2;
+  int stale_reads = 0;
+  int spurious_failures = 0;
   long max_schedules = 2'000'000;  // a safety cap; reaching it means "not exhausted"
   long max_steps = 20'000;         // per schedule; beyond it the scenario livelocks
 };
 
 struct Result {
   long schedules = 0;
+  long stale_schedules = 0;  // schedules in which some load read a stale store
   // Every schedule within the preemption bound was run (the search was not
   // cut short by max_schedules or by a failure).
   bool exhausted = false;
@@ -60,20 +70,30 @@ struct Result {
   std::optional<std::string> failure;
 };
 
-// A vector clock: for each scenario thread, how many of its epochs happen
-// before the point the clock describes. Threads start at epoch 1, so that
-// nothing a thread does is taken as known to the others before it publishes.
-class VectorClock {
+// What one point of an execution knows of the others.
+//   A vector clock: for each scenario thread, how many of its epochs happen
+//   before this point. Threads start at epoch 1, so that nothing a thread does
+//   is taken as known to the others before it publishes.
+//   A view: for each atomic location, the index in its modification order of
+//   the oldest store this point may still read (coherence: nothing older than
+//   what it read or wrote itself, or what happens before it).
+class View {
  public:
-  [[nodiscard]] std::uint32_t at(int thread) const noexcept {
-    const auto i = static_cast<std::size_t>(thread);
-    return i < ticks_.size() ? ticks_[i] : 0;
+  [[nodiscard]] std::uint32_t at(int thread) const noexcept { return get(ticks_, thread); }
+  [[nodiscard]] std::uint32_t floor(int location) const noexcept {
+    return get(floors_, location);
   }
-  void join(const VectorClock& other);
+  void join(const View& other);
   void tick(int thread);
+  void raise(int location, std::uint32_t index);
 
  private:
+  static std::uint32_t get(const std::vector<std::uint32_t>& v, int i) noexcept {
+    const auto at = static_cast<std::size_t>(i);
+    return at < v.size() ? v[at] : 0;
+  }
   std::vector<std::uint32_t> ticks_;
+  std::vector<std::uint32_t> floors_;
 };
 
 // What each step of the trace recorded: who did what to which object.
@@ -120,14 +140,29 @@ class Scheduler {
   // The calling scenario thread's id.
   [[nodiscard]] static int self() noexcept;
 
-  // Happens-before, tracked with vector clocks over the memory orders the
-  // code names: release publishes the calling thread's clock into `sync`
-  // (joining it, as a release sequence continues through later RMWs) and
-  // starts a new epoch; acquire joins `sync` into the calling thread's clock.
-  void release_to(VectorClock& sync);
-  void acquire_from(const VectorClock& sync);
-  // The calling thread's clock, to stamp and check a slot access.
-  [[nodiscard]] const VectorClock& clock() const;
+  // Happens-before, tracked with views over the memory orders the code
+  // names: release publishes the calling thread's view into `sync` (joining
+  // it, as a release sequence continues through later RMWs) and starts a new
+  // epoch; acquire joins `sync` into the calling thread's view.
+  void release_to(View& sync);
+  void acquire_from(const View& sync);
+  // The calling thread's view, to stamp and check a slot access and to pick
+  // the stores an atomic load may read.
+  [[nodiscard]] const View& view() const;
+  // The calling thread read or wrote store `index` of `location`: it may
+  // never read an older one again.
+  void saw(int location, std::uint32_t index);
+  // A fresh id for an atomic location of this schedule.
+  [[nodiscard]] int new_location() noexcept { return locations_++; }
+
+  // Choice points of the memory model, explored like the scheduling ones.
+  // Which of `count` stores a load reads: 0 is the latest (free), i > 0 the
+  // i-th older one, each costing one of the schedule's stale reads; 0 when
+  // no stale read is left.
+  [[nodiscard]] std::size_t pick_store(std::size_t count);
+  // Whether a compare_exchange_weak that would succeed fails spuriously
+  // (costing one of the schedule's spurious failures).
+  [[nodiscard]] bool spurious_failure();
 
   // The name a scenario gave to thread `thread`.
   [[nodiscard]] const std::string& thread_name(int thread) const;
@@ -148,6 +183,9 @@ class Scheduler {
   void thread_main(int id, const std::function<void()>& body);
   // Picks who runs after `current` leaves in the given way; -1 if nobody can.
   int choose(int current, Leave how);
+  // A choice point over `options` (first = the default): explores each of
+  // them in turn and returns the one this schedule takes.
+  int branch(std::vector<int> options);
   // Hands the baton from `current` to `next` and waits for it to come back.
   void switch_to(int current, int next, std::unique_lock<std::mutex>& lock);
   [[nodiscard]] std::string format_trace() const;
@@ -157,13 +195,16 @@ class Scheduler {
   std::vector<Choice> stack_;  // the choices of the current schedule, in order
   std::size_t depth_ = 0;      // choice points met so far in this schedule
   int preemptions_ = 0;
+  int stale_reads_ = 0;
+  int spurious_failures_ = 0;
+  int locations_ = 0;
   long steps_ = 0;
   bool aborting_ = false;
   std::optional<std::string> failure_;
   std::vector<Step> trace_;
   std::vector<std::string> names_;
   std::vector<Status> status_;
-  std::vector<VectorClock> clocks_;
+  std::vector<View> views_;
   std::vector<std::pair<std::string, int>> object_counts_;
 
   std::mutex mutex_;
