@@ -2,15 +2,22 @@
 # SPDX-License-Identifier: MIT
 # Proves each way of consuming libdiatomic from outside its own build: installs
 # it into a fresh temporary prefix, then builds and runs roundtrip.cpp through
-#   install-layout    what `meson install` put where (SONAME, links, .a, .pc, cmake)
+#   install-layout    what `meson install` put where (SONAME, links, .a, .pc,
+#                     cmake, LICENSE)
 #   pkgconfig-shared  c++ $(pkg-config --cflags --libs diatomic)
 #   pkgconfig-static  c++ -static $(pkg-config --static --cflags --libs diatomic)
 #   meson-wrap        dependency('diatomic') from subprojects/diatomic.wrap
 #                     (a git archive of HEAD in packagecache, or a tar of the
-#                     source tree outside git; no network)
+#                     source tree outside git; no network), with no -D option:
+#                     the subproject must not look for gtest, benchmark or fmt
 #   meson-installed   dependency('diatomic') found through pkg-config
-#   cmake             find_package(diatomic CONFIG REQUIRED), diatomic::diatomic
+#   cmake             find_package(diatomic 0.MINOR CONFIG REQUIRED) refusing
+#                     other minors; diatomic::diatomic and diatomic::diatomic_static
 # Usage: test/consumers/run.sh [WORKDIR]   (default: a new mktemp directory)
+#        test/consumers/run.sh --system [WORKDIR]
+#   --system: installs nothing and uses the libdiatomic installed on the system
+#   (the Debian packages: test/consumers/debian.sh), with no search path set;
+#   runs the pkg-config, meson-installed and cmake paths.
 # Prints one line per path, with the reason and the log's tail on failure, and
 # ends with "N passed, N failed". Exit status 0 only if all passed.
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
@@ -20,6 +27,11 @@ set +e
 # fresh Debian root; CMake generates for Ninja (no `make` needed).
 need_packages meson ninja-build g++ pkg-config cmake binutils
 
+SYSTEM=
+if [ "${1:-}" = --system ]; then
+  SYSTEM=1
+  shift
+fi
 CONSUMERS=$DIATOMIC_ROOT/test/consumers
 WORK=${1:-$(mktemp -d /tmp/diatomic-consumers.XXXXXX)}
 # Each run starts from nothing; the marker keeps rm -rf to our own directories.
@@ -83,15 +95,15 @@ run_app() {
 }
 
 # loads_from BINARY DIR [VAR=VALUE...]: ldd, in the environment the binary
-# runs in, resolves libdiatomic.so.MAJOR to DIR.
+# runs in, resolves libdiatomic.so.SOVERSION to DIR.
 loads_from() {
   local binary=$1 dir=$2
   shift 2
   local line
   line=$(env -u LD_LIBRARY_PATH "$@" ldd "$binary" | grep "libdiatomic\.so")
   printf '+ ldd: %s\n' "$line" >>"$log"
-  if [[ "$line" != *"libdiatomic.so.$MAJOR => $dir/libdiatomic.so.$MAJOR "* ]]; then
-    reason="ldd does not resolve libdiatomic.so.$MAJOR to $dir: '${line:-no libdiatomic at all}'"
+  if [[ "$line" != *"libdiatomic.so.$SOVERSION => $dir/libdiatomic.so.$SOVERSION "* ]]; then
+    reason="ldd does not resolve libdiatomic.so.$SOVERSION to $dir: '${line:-no libdiatomic at all}'"
     return 1
   fi
 }
@@ -106,46 +118,59 @@ project() {
 }
 
 check_install_layout() {
-  local lib=$PREFIX/$LIBDIR
+  local lib=$LIBPATH
   expect "headers under include/diatomic/" \
     test -f "$PREFIX/include/diatomic/diatomic.hpp" -a -f "$PREFIX/include/diatomic/version.hpp" \
     -a -f "$PREFIX/include/diatomic/detail/diatomic_core.hpp" || return 1
   expect "libdiatomic.so.$VERSION is a file" test -f "$lib/libdiatomic.so.$VERSION" -a \
     ! -L "$lib/libdiatomic.so.$VERSION" || return 1
-  expect "SONAME of libdiatomic.so.$VERSION is libdiatomic.so.$MAJOR" \
-    bash -c "readelf -d '$lib/libdiatomic.so.$VERSION' | grep -F '(SONAME)' | grep -qF '[libdiatomic.so.$MAJOR]'" ||
+  expect "SONAME of libdiatomic.so.$VERSION is libdiatomic.so.$SOVERSION" \
+    bash -c "readelf -d '$lib/libdiatomic.so.$VERSION' | grep -F '(SONAME)' | grep -qF '[libdiatomic.so.$SOVERSION]'" ||
     return 1
-  expect "symlink libdiatomic.so.$MAJOR -> libdiatomic.so.$VERSION" \
-    test "$(readlink -f "$lib/libdiatomic.so.$MAJOR")" = "$lib/libdiatomic.so.$VERSION" || return 1
+  expect "symlink libdiatomic.so.$SOVERSION -> libdiatomic.so.$VERSION" \
+    test "$(readlink -f "$lib/libdiatomic.so.$SOVERSION")" = "$lib/libdiatomic.so.$VERSION" || return 1
   expect "dev symlink libdiatomic.so -> libdiatomic.so.$VERSION" \
     test "$(readlink -f "$lib/libdiatomic.so")" = "$lib/libdiatomic.so.$VERSION" || return 1
   expect "static library libdiatomic.a" test -f "$lib/libdiatomic.a" || return 1
   expect "pkgconfig/diatomic.pc with -pthread in Libs.private" \
     grep -qE '^Libs.private:.*-pthread' "$lib/pkgconfig/diatomic.pc" || return 1
+  expect "pkg-config --variable=license diatomic is MIT" \
+    test "$(PKG_CONFIG_PATH=$lib/pkgconfig pkg-config --variable=license diatomic)" = MIT || return 1
   expect "cmake/diatomic/diatomicConfig.cmake and diatomicConfigVersion.cmake" \
     test -f "$lib/cmake/diatomic/diatomicConfig.cmake" -a \
     -f "$lib/cmake/diatomic/diatomicConfigVersion.cmake" || return 1
+  expect "the license in share/doc/diatomic/LICENSE" \
+    grep -q "MIT License" "$PREFIX/share/doc/diatomic/LICENSE" || return 1
+}
+
+# use_install: points pkg-config at the install (not needed with --system).
+use_install() {
+  if [ -n "$SYSTEM" ]; then
+    unset PKG_CONFIG_PATH
+  else
+    export PKG_CONFIG_PATH=$LIBPATH/pkgconfig
+  fi
 }
 
 check_pkgconfig_shared() {
   local dir flags
   dir=$(project pkgconfig-shared "")
-  export PKG_CONFIG_PATH=$PREFIX/$LIBDIR/pkgconfig
+  use_install
   flags=$(pkg-config --cflags --libs diatomic 2>>"$log") ||
-    { reason="pkg-config does not find diatomic in $PKG_CONFIG_PATH"; return 1; }
+    { reason="pkg-config does not find diatomic${PKG_CONFIG_PATH:+ in $PKG_CONFIG_PATH}"; return 1; }
   # shellcheck disable=SC2086 # flags are words
   try "compile and link with: $CXX $flags" \
     "$CXX" -std=c++20 "$dir/roundtrip.cpp" -o "$dir/roundtrip" $flags || return 1
-  loads_from "$dir/roundtrip" "$PREFIX/$LIBDIR" LD_LIBRARY_PATH="$PREFIX/$LIBDIR" || return 1
-  run_app "$dir" LD_LIBRARY_PATH="$PREFIX/$LIBDIR"
+  loads_from "$dir/roundtrip" "$LIBPATH" "${RUN_ENV[@]}" || return 1
+  run_app "$dir" "${RUN_ENV[@]}"
 }
 
 check_pkgconfig_static() {
   local dir flags
   dir=$(project pkgconfig-static "")
-  export PKG_CONFIG_PATH=$PREFIX/$LIBDIR/pkgconfig
+  use_install
   flags=$(pkg-config --static --cflags --libs diatomic 2>>"$log") ||
-    { reason="pkg-config --static does not find diatomic in $PKG_CONFIG_PATH"; return 1; }
+    { reason="pkg-config --static does not find diatomic${PKG_CONFIG_PATH:+ in $PKG_CONFIG_PATH}"; return 1; }
   expect "pkg-config --static --libs carries Libs.private (-pthread): got '$flags'" \
     grep -q -- '-pthread' <<<"$flags" || return 1
   # shellcheck disable=SC2086 # flags are words
@@ -190,12 +215,17 @@ dependency_names = diatomic
 EOF
   cat "$dir/subprojects/diatomic.wrap" >>"$log"
   unset PKG_CONFIG_PATH
-  try "meson setup with the wrap (--force-fallback-for=diatomic --wrap-mode=nodownload)" \
+  # Whether the test libraries are here at all (absent on a fresh root).
+  dpkg-query -W -f='${Package}: ${db:Status-Abbrev}\n' libgtest-dev libbenchmark-dev libfmt-dev \
+    >>"$log" 2>&1
+  try "meson setup with the wrap and no -D option (--force-fallback-for=diatomic --wrap-mode=nodownload)" \
     meson setup "$dir/build" "$dir" --force-fallback-for=diatomic --wrap-mode=nodownload || return 1
+  local mlog=$dir/build/meson-logs/meson-log.txt
   expect "Meson unpacked diatomic from packagecache/ and built it as a subproject" \
-    bash -c "grep -q '^Using diatomic source from cache' '$dir/build/meson-logs/meson-log.txt' &&
-             grep -q '^Executing subproject diatomic' '$dir/build/meson-logs/meson-log.txt'" ||
-    return 1
+    bash -c "grep -q '^Using diatomic source from cache' '$mlog' &&
+             grep -q '^Executing subproject diatomic' '$mlog'" || return 1
+  expect "the subproject built the library only: it looked for no gtest, benchmark or fmt" \
+    bash -c "! grep -iE 'dependency (gtest|gmock|benchmark|fmt)\b' '$mlog' >&2" || return 1
   try "build" ninja -C "$dir/build" || return 1
   loads_from "$dir/build/roundtrip" "$dir/build/subprojects/diatomic-$VERSION" || return 1
   run_app "$dir/build"
@@ -204,29 +234,36 @@ EOF
 check_meson_installed() {
   local dir
   dir=$(project meson-installed meson)
-  export PKG_CONFIG_PATH=$PREFIX/$LIBDIR/pkgconfig
+  use_install
   try "meson setup with the installed library (pkg-config, --wrap-mode=nofallback)" \
     meson setup "$dir/build" "$dir" --wrap-mode=nofallback || return 1
   expect "Meson found diatomic through pkg-config" \
     grep -q "Run-time dependency diatomic found: YES $VERSION" \
     "$dir/build/meson-logs/meson-log.txt" || return 1
   try "build" ninja -C "$dir/build" || return 1
-  loads_from "$dir/build/roundtrip" "$PREFIX/$LIBDIR" LD_LIBRARY_PATH="$PREFIX/$LIBDIR" || return 1
-  run_app "$dir/build" LD_LIBRARY_PATH="$PREFIX/$LIBDIR"
+  loads_from "$dir/build/roundtrip" "$LIBPATH" "${RUN_ENV[@]}" || return 1
+  run_app "$dir/build" "${RUN_ENV[@]}"
 }
 
 check_cmake() {
   local dir
   dir=$(project cmake cmake)
   unset PKG_CONFIG_PATH
-  try "cmake configure with CMAKE_PREFIX_PATH=$PREFIX" \
-    cmake -G Ninja -S "$dir" -B "$dir/build" -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_CXX_COMPILER="$CXX" ||
-    return 1
-  expect "find_package used $PREFIX/$LIBDIR/cmake/diatomic, version $VERSION" \
-    grep -qF -- "-- diatomic $VERSION from $PREFIX/$LIBDIR/cmake/diatomic" "$log" || return 1
+  try "cmake configure ${CMAKE_FIND[*]}" \
+    cmake -G Ninja -S "$dir" -B "$dir/build" "${CMAKE_FIND[@]}" -DCMAKE_CXX_COMPILER="$CXX" || return 1
+  expect "find_package used $LIBPATH/cmake/diatomic, version $VERSION" \
+    grep -qF -- "-- diatomic $VERSION from $LIBPATH/cmake/diatomic" "$log" || return 1
   try "build" cmake --build "$dir/build" || return 1
-  loads_from "$dir/build/roundtrip" "$PREFIX/$LIBDIR" LD_LIBRARY_PATH="$PREFIX/$LIBDIR" || return 1
-  run_app "$dir/build" LD_LIBRARY_PATH="$PREFIX/$LIBDIR"
+  loads_from "$dir/build/roundtrip" "$LIBPATH" "${RUN_ENV[@]}" || return 1
+  run_app "$dir/build" "${RUN_ENV[@]}" || return 1
+  # static/roundtrip, linked to diatomic::diatomic_static: libdiatomic's code
+  # inside, no libdiatomic.so.
+  expect "static/roundtrip (diatomic::diatomic_static) has no dynamic dependency on libdiatomic.so" \
+    bash -c "! readelf -d '$dir/build/static/roundtrip' | grep -q 'libdiatomic'" || return 1
+  expect "static/roundtrip contains libdiatomic's code (diatomic::this_thread::park)" \
+    bash -c "nm '$dir/build/static/roundtrip' | grep -q ' T _ZN8diatomic11this_thread4parkEv$'" ||
+    return 1
+  run_app "$dir/build/static"
 }
 
 # path NAME FUNCTION: runs one consumer path in a subshell and reports it.
@@ -252,31 +289,47 @@ path() {
   fi
 }
 
-step "installing libdiatomic into $PREFIX"
-log=$WORK/install.log
-if ! try "install" meson setup "$WORK/build" "$DIATOMIC_ROOT" --prefix="$PREFIX" \
-  --buildtype=release -Dtests=false -Dbenchmarks=false -Dexamples=false -Ddocs=disabled \
-  --wrap-mode=nodownload || ! try "install" ninja -C "$WORK/build" ||
-  ! try "install" meson install -C "$WORK/build" --quiet; then
-  tail -n 30 "$log"
-  printf 'FAIL install: libdiatomic did not build or install (log: %s); no path can run\n' "$log"
-  printf '0 passed, 6 failed\n'
-  exit 1
-fi
-read -r VERSION LIBDIR < <(meson introspect "$WORK/build" --projectinfo --buildoptions |
-  python3 -c '
+if [ -n "$SYSTEM" ]; then
+  # The system's libdiatomic, where pkg-config finds it unaided.
+  PREFIX=/usr
+  RUN_ENV=()
+  CMAKE_FIND=()
+  step "the libdiatomic installed on the system"
+  VERSION=$(pkg-config --modversion diatomic) && LIBPATH=$(pkg-config --variable=libdir diatomic) ||
+    { printf 'FAIL system: pkg-config finds no diatomic on the system\n0 passed, 4 failed\n'; exit 1; }
+else
+  step "installing libdiatomic into $PREFIX"
+  log=$WORK/install.log
+  if ! try "install" meson setup "$WORK/build" "$DIATOMIC_ROOT" --prefix="$PREFIX" \
+    --buildtype=release -Dtests=disabled -Dbenchmarks=disabled -Dexamples=disabled -Ddocs=disabled \
+    --wrap-mode=nodownload || ! try "install" ninja -C "$WORK/build" ||
+    ! try "install" meson install -C "$WORK/build" --quiet; then
+    tail -n 30 "$log"
+    printf 'FAIL install: libdiatomic did not build or install (log: %s); no path can run\n' "$log"
+    printf '0 passed, 6 failed\n'
+    exit 1
+  fi
+  read -r VERSION LIBDIR < <(meson introspect "$WORK/build" --projectinfo --buildoptions |
+    python3 -c '
 import json, sys
 info = json.load(sys.stdin)
 libdir = next(o["value"] for o in info["buildoptions"] if o["name"] == "libdir")
 print(info["projectinfo"]["version"], libdir)')
-MAJOR=${VERSION%%.*}
+  LIBPATH=$PREFIX/$LIBDIR
+  RUN_ENV=(LD_LIBRARY_PATH="$LIBPATH")
+  CMAKE_FIND=(-DCMAKE_PREFIX_PATH="$PREFIX")
+fi
+# The SONAME's version, by the policy of docs/guide.md: MAJOR.MINOR while the
+# major version is 0, MAJOR from 1.0 on.
+IFS=. read -r major minor _ <<<"$VERSION"
+if [ "$major" = 0 ]; then SOVERSION=$major.$minor; else SOVERSION=$major; fi
 EXPECTED_OUTPUT="diatomic $VERSION: 1000 round trips between two threads"
 
 step "consumer paths (logs in $WORK)"
-path install-layout check_install_layout
+[ -n "$SYSTEM" ] || path install-layout check_install_layout
 path pkgconfig-shared check_pkgconfig_shared
 path pkgconfig-static check_pkgconfig_static
-path meson-wrap check_meson_wrap
+[ -n "$SYSTEM" ] || path meson-wrap check_meson_wrap
 path meson-installed check_meson_installed
 path cmake check_cmake
 
