@@ -108,6 +108,13 @@ loads_from() {
   fi
 }
 
+# contains_libdiatomic BINARY: BINARY holds libdiatomic's compiled code (its
+# diatomic::this_thread::park, in whatever ABI namespace), as a static link does.
+contains_libdiatomic() {
+  expect "$(basename "$(dirname "$1")")/$(basename "$1") contains libdiatomic's code (diatomic::this_thread::park)" \
+    bash -c "nm -C '$1' | grep -qE ' T diatomic::(v[0-9_]+::)?this_thread::park\(\)$'"
+}
+
 # project NAME TEMPLATE: a fresh copy of a consumer project and roundtrip.cpp.
 project() {
   local dir=$WORK/$1
@@ -178,8 +185,7 @@ check_pkgconfig_static() {
     "$CXX" -std=c++20 -static "$dir/roundtrip.cpp" -o "$dir/roundtrip" $flags || return 1
   expect "the binary has no dynamic dependency on libdiatomic.so" \
     bash -c "! readelf -d '$dir/roundtrip' 2>/dev/null | grep -q 'libdiatomic'" || return 1
-  expect "the binary contains libdiatomic's code (diatomic::this_thread::park)" \
-    bash -c "nm '$dir/roundtrip' | grep -q ' T _ZN8diatomic11this_thread4parkEv$'" || return 1
+  contains_libdiatomic "$dir/roundtrip" || return 1
   run_app "$dir"
 }
 
@@ -260,9 +266,7 @@ check_cmake() {
   # inside, no libdiatomic.so.
   expect "static/roundtrip (diatomic::diatomic_static) has no dynamic dependency on libdiatomic.so" \
     bash -c "! readelf -d '$dir/build/static/roundtrip' | grep -q 'libdiatomic'" || return 1
-  expect "static/roundtrip contains libdiatomic's code (diatomic::this_thread::park)" \
-    bash -c "nm '$dir/build/static/roundtrip' | grep -q ' T _ZN8diatomic11this_thread4parkEv$'" ||
-    return 1
+  contains_libdiatomic "$dir/build/static/roundtrip" || return 1
   run_app "$dir/build/static"
 }
 
