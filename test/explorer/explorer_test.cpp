@@ -10,7 +10,6 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -66,19 +65,6 @@ const Scenario kSpuriousNotify{.producers = {{T}, {S, T}}, .preemption_bound = 2
 const Scenario kNewWakerEveryPoll{.producers = {{T}, {T}}, .wakers = 3, .preemption_bound = 3};
 const Scenario kThreeProducers{.producers = {{T}, {T}, {T}}, .preemption_bound = 1};
 const Scenario kSlotReuse{.producers = {{T, T}, {T}}, .wakers = 3, .preemption_bound = 2};
-
-// The same scenario in the stale-read model: a load may return an older
-// store once per schedule, and a compare_exchange_weak may fail spuriously
-// once. Each stale read multiplies the schedules by the number of stores it
-// could return, so the scenarios run with preemption bound 1 (at bound 2,
-// two producers alone take 45,360 schedules); a seeded bug keeps its
-// scenario's bound, since the search stops at the first failure.
-Scenario with_stale_reads(Scenario scenario, int preemption_bound = 1) {
-  scenario.stale_reads = 1;
-  scenario.spurious_failures = 1;
-  scenario.preemption_bound = preemption_bound;
-  return scenario;
-}
 
 Scenario with_bug(Scenario scenario, Mutation mutation) {
   scenario.mutation = mutation;

@@ -290,7 +290,8 @@ class Atomic {
 template <class T>
 class Cell {
  public:
-  Cell() : name_(make_name()) {}
+  // `kind` names the cell in traces: "slot0", "frame1", ...
+  explicit Cell(const char* kind = "slot") : name_(make_name(kind)) {}
   Cell(const Cell&) = delete;
   Cell& operator=(const Cell&) = delete;
 
@@ -349,9 +350,9 @@ class Cell {
     bool active_ = Scheduler::on_scenario_thread();
   };
 
-  static std::string make_name() {
+  static std::string make_name(const char* kind) {
     Scheduler* scheduler = Scheduler::active();
-    return scheduler != nullptr ? scheduler->name_object("slot") : "slot";
+    return scheduler != nullptr ? scheduler->name_object(kind) : kind;
   }
 
   // An access must happen after the last write by another thread and, if it

@@ -26,7 +26,8 @@ using AtomicWakerCore = detail::AtomicWakerCore<Policy>;
 // holds a wake-up token that the consumer waits for.
 class Target {
  public:
-  explicit Target(std::string name) : name_(std::move(name)) {}
+  // A target whose frame is checked: each wake reads it, retire() writes it.
+  Target(std::string name, bool has_frame) : name_(std::move(name)), has_frame_(has_frame) {}
   Target(const Target&) = delete;
   Target& operator=(const Target&) = delete;
 
@@ -36,6 +37,12 @@ class Target {
   }
   [[nodiscard]] int live() const noexcept { return live_; }
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
+  // The frame goes away: any wake still running, or not ordered before, is
+  // a data race on it.
+  void retire() {
+    // Exclusive: the consumer retires a frame once no notifier may call it.
+    frame_.with_mut([](bool& gone) { gone = true; });
+  }
 
   // Waits until one of this target's wakers was called, and consumes the
   // token. A token already there is consumed at once and the consumer lets
@@ -81,6 +88,10 @@ class Target {
   static void wake_by_ref_fn(void* data) noexcept {
     Target& target = self(data);
     check_alive(target, "woken");
+    if (target.has_frame_) {
+      // Shared: a waker call reads the frame it points into.
+      target.frame_.with([](const bool&) {});
+    }
     target.token_ = true;
     Scheduler* scheduler = Scheduler::active();
     scheduler->release_to(target.woken_by_);
@@ -104,6 +115,8 @@ class Target {
 
   // Touched only by the thread holding the scheduler's baton.
   std::string name_;
+  bool has_frame_;
+  Cell<bool> frame_{"frame"};
   int live_ = 0;
   bool token_ = false;
   int waiter_ = -1;
@@ -124,7 +137,8 @@ class PrimitiveRun final : public Execution {
   explicit PrimitiveRun(const Scenario& scenario)
       : scenario_(scenario), core_(std::make_unique<Core>()) {
     for (int i = 0; i < scenario.wakers; ++i) {
-      targets_.push_back(std::make_unique<Target>(fmt::format("waker{}", i)));
+      targets_.push_back(std::make_unique<Target>(fmt::format("waker{}", i),
+                                                  scenario.ending == Ending::kQuiesce));
     }
     for (const auto& actions : scenario.producers) {
       for (Action action : actions) expected_ += action == Action::kToken ? 1 : 0;
@@ -163,22 +177,43 @@ class PrimitiveRun final : public Execution {
   }
 
   void consume() {
+    if (done()) return finish(false);
     for (std::size_t poll = 0;; ++poll) {
-      if (done()) return;
       Target& target = *targets_[poll % targets_.size()];
       const Waker waker = target.waker();
-      if (scenario_.protocol == Protocol::kRegisterThenRecheck) {
+      if (scenario_.protocol == Protocol::kRecheckThenRegister) {
+        if (poll > 0 && done()) return finish(false);
         core_->register_waker(waker);
-        if (done()) {
-          if constexpr (requires { core_->unregister(); }) core_->unregister();
-          return;
-        }
       } else {
-        if (done()) return;
+        if (scenario_.protocol == Protocol::kRegisterTwiceThenRecheck) {
+          const Waker previous = targets_[(poll + targets_.size() - 1) % targets_.size()]->waker();
+          core_->register_waker(previous);
+        }
         core_->register_waker(waker);
+        if (done()) return finish(true);
       }
       target.park();
     }
+  }
+
+  // The consumer has every token; `registered`: since its last wake-up.
+  void finish(bool registered) {
+    if constexpr (requires { core_->clear(); }) {
+      switch (scenario_.ending) {
+        case Ending::kUnregister:
+          if (registered) core_->unregister();
+          return;
+        case Ending::kClear:
+          core_->clear();
+          return;
+        case Ending::kQuiesce:
+          core_->unregister();
+          while (core_->notifying()) Scheduler::active()->yield();
+          for (const auto& target : targets_) target->retire();
+          return;
+      }
+    }
+    static_cast<void>(registered);
   }
 
   void produce(std::size_t producer) {
@@ -222,6 +257,13 @@ Result run(const Scenario& scenario, WordFormat format) {
 }
 
 }  // namespace
+
+Scenario with_stale_reads(Scenario scenario, int preemption_bound) {
+  scenario.stale_reads = 1;
+  scenario.spurious_failures = 1;
+  scenario.preemption_bound = preemption_bound;
+  return scenario;
+}
 
 Result explore_diatomic(const Scenario& scenario) {
   return run<DiatomicCore>(scenario, &diatomic_word);

@@ -19,10 +19,29 @@ enum class Action {
   kSpurious,  // notifies without a token
 };
 
-// The order of the consumer's poll.
+// The order of the consumer's poll. The consumer checks for its tokens once
+// before its first registration; then each poll registers and re-checks, and
+// it waits if the re-check finds a token missing (so one stale read of the
+// re-check is enough to show a missing acquire or release).
 enum class Protocol {
-  kRegisterThenRecheck,  // docs/design.md#3-no-lost-wake-up: register, then re-check
-  kRecheckThenRegister,  // seeded bug: re-check, then register, then wait
+  kRegisterThenRecheck,  // register, then re-check (design.md, "No lost wake-up")
+  // Each poll registers the previous poll's waker, then its own: a task
+  // polled again with a new waker before it waited (3 wakers or more: the
+  // second registration finds U and R both set and withdraws R first).
+  kRegisterTwiceThenRecheck,
+  kRecheckThenRegister,  // seeded bug: check, then register, then wait
+};
+
+// What the consumer does once it has every token (DiatomicWaker only, but
+// for kUnregister).
+enum class Ending {
+  kUnregister,  // unregisters, if it registered since its last wake-up
+  kClear,       // clear(): withdraws and drops both cached wakers
+  // As the co_await awaiter before its frame goes: unregisters, waits until
+  // notifying() is false, then retires the frames its wakers point into
+  // (each wake reads its waker's frame, a checked cell): no notifier may be
+  // inside a call of one, and the notifier's read must happen before.
+  kQuiesce,
 };
 
 struct Scenario {
@@ -36,9 +55,18 @@ struct Scenario {
   int stale_reads = 0;
   int spurious_failures = 0;
   Protocol protocol = Protocol::kRegisterThenRecheck;
+  Ending ending = Ending::kUnregister;
   Mutation mutation = nullptr;     // a seeded bug in the values the state word's RMWs write
   OrderMutation weaken = {};       // a seeded bug in the memory orders of the cores' atomics
 };
+
+// The same scenario in the stale-read model: a load may return an older
+// store once per schedule, and a compare_exchange_weak may fail spuriously
+// once. Each stale read multiplies the schedules by the number of stores it
+// could return, so the scenarios run with preemption bound 1 (at bound 2,
+// two producers alone take 45,360 schedules); a seeded bug may keep its
+// scenario's bound, since the search stops at the first failure.
+[[nodiscard]] Scenario with_stale_reads(Scenario scenario, int preemption_bound = 1);
 
 // Explores every schedule of the scenario, up to its preemption bound, over
 // detail::DiatomicCore<Policy> or detail::AtomicWakerCore<Policy>. A schedule

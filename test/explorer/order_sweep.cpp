@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: MIT
+// The order sweep: every atomic operation of DiatomicCore and AtomicWakerCore
+// has its memory order weakened one step at a time (acq_rel -> acquire,
+// acq_rel -> release, acquire -> relaxed, release -> relaxed, seq_cst ->
+// acq_rel; a compare-exchange's success and failure orders apart), and the
+// explorer runs the sweep's scenarios in both memory models until one of them
+// fails. The table of what each weakening breaks is written into
+// docs/testing.md by this test, never by hand: the test fails if the committed
+// copy differs, and DIATOMIC_UPDATE_DOCS=1 rewrites it.
+#include "scenarios.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "watchdog.hpp"
+
+namespace diatomic::explorer {
+namespace {
+
+constexpr Action T = Action::kToken;
+
+// The cores the sweep covers, as the call sites name their files.
+constexpr std::string_view kCoreFiles[] = {"include/diatomic/detail/diatomic_core.hpp",
+                                           "include/diatomic/detail/atomic_waker_core.hpp"};
+
+// A call site's file, from the repository root, if it is one of the cores.
+std::string core_file(const char* file) {
+  const std::string_view path(file);
+  for (std::string_view core : kCoreFiles) {
+    if (path.ends_with(core)) return std::string(core);
+  }
+  return {};
+}
+
+struct SiteKey {
+  std::string file;
+  unsigned line;
+  OrderRole role;
+  friend auto operator<=>(const SiteKey&, const SiteKey&) = default;
+};
+
+// One atomic operation of a core, with one of its orders.
+struct Row {
+  std::string function;
+  std::string op;
+  std::memory_order order;
+};
+
+struct Named {
+  const char* name;
+  Scenario scenario;
+};
+
+// The sweep's scenarios, smaller than the explorer's: every one runs once per
+// weakening that it does not catch. Between them they reach every atomic
+// operation of both cores (the test checks it against the headers' text).
+Scenario sweep_bounds(Scenario scenario) {
+  scenario.preemption_bound = 2;
+  return scenario;
+}
+const Named kDiatomic[] = {
+    {"2 producers, clear()", sweep_bounds({.producers = {{T}, {T}}, .ending = Ending::kClear})},
+    {"3 wakers, quiesce",
+     sweep_bounds({.producers = {{T}, {T}}, .wakers = 3, .ending = Ending::kQuiesce})},
+    {"3 wakers, polled twice",
+     sweep_bounds({.producers = {{T}, {T}},
+                   .wakers = 3,
+                   .protocol = Protocol::kRegisterTwiceThenRecheck})},
+};
+const Named kAtomicWaker[] = {
+    {"2 producers", sweep_bounds({.producers = {{T}, {T}}})},
+    {"3 wakers", sweep_bounds({.producers = {{T}, {T}}, .wakers = 3})},
+};
+
+// The weakenings of one order, one step each.
+std::vector<std::memory_order> weaker(std::memory_order order) {
+  switch (order) {
+    case std::memory_order_seq_cst:
+      return {std::memory_order_acq_rel};
+    case std::memory_order_acq_rel:
+      return {std::memory_order_acquire, std::memory_order_release};
+    case std::memory_order_acquire:
+    case std::memory_order_release:
+    case std::memory_order_consume:
+      return {std::memory_order_relaxed};
+    case std::memory_order_relaxed:
+      return {};
+  }
+  return {};
+}
+
+// Which check a failure message comes from.
+std::string check_of(const std::string& failure) {
+  if (failure.starts_with("lost wake-up")) return "lost wake-up";
+  if (failure.find("(a data race)") != std::string::npos) return "data race";
+  if (failure.find("after its last reference") != std::string::npos) return "waker use after release";
+  if (failure.find("still alive") != std::string::npos) return "waker leaked";
+  if (failure.find(" while ") != std::string::npos) return "overlapping slot access";
+  return failure.substr(0, failure.find(" (at step"));
+}
+
+// The schedule number in a failure report ("failing schedule #85 (...").
+std::string schedule_of(const std::string& failure) {
+  const auto at = failure.find("failing schedule #");
+  if (at == std::string::npos) return "?";
+  const auto start = at + std::string_view("failing schedule #").size();
+  return failure.substr(start, failure.find(' ', start) - start);
+}
+
+using Explore = Result (*)(const Scenario&);
+
+// Runs every scenario once unweakened in both models, recording the orders
+// each core operation runs with; the algorithm must pass them all.
+void discover(Explore explore, const Named* begin, const Named* end,
+              std::map<SiteKey, Row>& rows) {
+  for (const Named* named = begin; named != end; ++named) {
+    for (Scenario scenario : {named->scenario, with_stale_reads(named->scenario)}) {
+      scenario.weaken = [&rows](const Operation& op, OrderRole role, std::memory_order order) {
+        const std::string file = core_file(op.site.file);
+        if (!file.empty()) {
+          rows.try_emplace(SiteKey{file, op.site.line, role},
+                           Row{op.site.function, op.op, order});
+        }
+        return order;
+      };
+      const Result result = explore(scenario);
+      EXPECT_FALSE(result.failure.has_value()) << named->name << ": " << *result.failure;
+      EXPECT_TRUE(result.exhausted) << named->name;
+    }
+  }
+}
+
+// Explores the weakening of one operation's order until a scenario fails;
+// returns what caught it, or "**not caught**".
+std::string sweep_one(Explore explore, const Named* begin, const Named* end, const SiteKey& key,
+                      std::memory_order to) {
+  for (const Named* named = begin; named != end; ++named) {
+    for (const bool stale_reads : {false, true}) {
+      Scenario scenario = stale_reads ? with_stale_reads(named->scenario) : named->scenario;
+      scenario.weaken = [&key, to](const Operation& op, OrderRole role, std::memory_order order) {
+        const bool hit = role == key.role && op.site.line == key.line &&
+                         core_file(op.site.file) == key.file;
+        return hit ? to : order;
+      };
+      const Result result = explore(scenario);
+      if (result.failure) {
+        return fmt::format("{}: {}, {}, schedule #{}", check_of(*result.failure), named->name,
+                           stale_reads ? "stale reads" : "SC", schedule_of(*result.failure));
+      }
+    }
+  }
+  return "**not caught**";
+}
+
+// Every line of a core that calls an operation of its state word.
+std::set<std::pair<std::string, unsigned>> operations_in_the_headers() {
+  std::set<std::pair<std::string, unsigned>> found;
+  const std::regex call(R"(state_\.(load|store|exchange|fetch_\w+|compare_exchange_\w+)\()");
+  for (std::string_view file : kCoreFiles) {
+    std::ifstream in(std::string(DIATOMIC_SOURCE_ROOT) + "/" + std::string(file));
+    EXPECT_TRUE(in.good()) << "cannot read " << file;
+    std::string line;
+    for (unsigned number = 1; std::getline(in, line); ++number) {
+      if (std::regex_search(line, call)) found.emplace(std::string(file), number);
+    }
+  }
+  return found;
+}
+
+std::string table(const std::map<SiteKey, Row>& rows,
+                  const std::map<std::tuple<SiteKey, std::memory_order>, std::string>& caught) {
+  std::string out =
+      "| operation | order | weakened to | caught by (check: scenario, model, schedule) |\n"
+      "|---|---|---|---|\n";
+  for (const auto& [key, row] : rows) {
+    const std::string base = key.file.substr(key.file.rfind('/') + 1);
+    const std::string operation =
+        fmt::format("`{}:{}` {}, {}{}", base, key.line, row.function, row.op,
+                    row.op == "cas" ? (key.role == OrderRole::kSuccess ? " (success)"
+                                                                       : " (failure)")
+                                    : "");
+    const std::vector<std::memory_order> steps = weaker(row.order);
+    if (steps.empty()) {
+      out += fmt::format("| {} | {} | — | nothing weaker |\n", operation, order_name(row.order));
+    }
+    for (std::memory_order to : steps) {
+      out += fmt::format("| {} | {} | {} | {} |\n", operation, order_name(row.order),
+                         order_name(to), caught.at({key, to}));
+    }
+  }
+  return out;
+}
+
+constexpr std::string_view kBegin = "<!-- order sweep: begin (generated by OrderSweep.every_order_of_both_cores) -->\n";
+constexpr std::string_view kEnd = "<!-- order sweep: end -->\n";
+
+// Compares the table with docs/testing.md's copy (or rewrites the copy).
+void check_docs(const std::string& generated) {
+  const std::string path = std::string(DIATOMIC_SOURCE_ROOT) + "/docs/testing.md";
+  std::stringstream buffer;
+  buffer << std::ifstream(path).rdbuf();
+  std::string page = buffer.str();
+  const auto begin = page.find(kBegin);
+  const auto end = page.find(kEnd);
+  ASSERT_TRUE(begin != std::string::npos && end != std::string::npos && begin < end)
+      << path << " lacks the order sweep's markers";
+  const auto from = begin + kBegin.size();
+  const char* update = std::getenv("DIATOMIC_UPDATE_DOCS");
+  if (update != nullptr && std::string_view(update) == "1") {
+    page.replace(from, end - from, generated);
+    std::ofstream(path) << page;
+    std::printf("[order sweep] rewrote the table in %s\n", path.c_str());
+    return;
+  }
+  EXPECT_EQ(page.substr(from, end - from), generated)
+      << "docs/testing.md's order sweep table is not what the sweep finds; if the change is "
+         "right, rewrite it with: DIATOMIC_UPDATE_DOCS=1 BUILD/test/explorer/explorer_test "
+         "--gtest_filter='OrderSweep.*'";
+}
+
+TEST(OrderSweep, every_order_of_both_cores) {
+  const test::Watchdog watchdog("explorer: OrderSweep", std::chrono::seconds(900));
+  std::map<SiteKey, Row> diatomic_rows;
+  std::map<SiteKey, Row> atomic_waker_rows;
+  discover(explore_diatomic, std::begin(kDiatomic), std::end(kDiatomic), diatomic_rows);
+  discover(explore_atomic_waker, std::begin(kAtomicWaker), std::end(kAtomicWaker),
+           atomic_waker_rows);
+
+  std::set<std::pair<std::string, unsigned>> reached;
+  for (const auto* rows : {&diatomic_rows, &atomic_waker_rows}) {
+    for (const auto& entry : *rows) reached.emplace(entry.first.file, entry.first.line);
+  }
+  for (const auto& [file, line] : operations_in_the_headers()) {
+    EXPECT_TRUE(reached.contains({file, line}))
+        << file << ":" << line << " is an atomic operation that no sweep scenario reaches";
+  }
+
+  std::map<std::tuple<SiteKey, std::memory_order>, std::string> caught;
+  long not_caught = 0;
+  auto sweep = [&](Explore explore, const Named* begin, const Named* end,
+                   const std::map<SiteKey, Row>& rows) {
+    for (const auto& [key, row] : rows) {
+      for (std::memory_order to : weaker(row.order)) {
+        const std::string by = sweep_one(explore, begin, end, key, to);
+        not_caught += by == "**not caught**" ? 1 : 0;
+        caught[{key, to}] = by;
+      }
+    }
+  };
+  sweep(explore_diatomic, std::begin(kDiatomic), std::end(kDiatomic), diatomic_rows);
+  sweep(explore_atomic_waker, std::begin(kAtomicWaker), std::end(kAtomicWaker),
+        atomic_waker_rows);
+
+  const std::string generated =
+      "DiatomicCore:\n\n" + table(diatomic_rows, caught) + "\nAtomicWakerCore:\n\n" +
+      table(atomic_waker_rows, caught);
+  std::printf("[order sweep] %zu weakenings, %ld not caught\n%s", caught.size(), not_caught,
+              generated.c_str());
+  check_docs(generated);
+}
+
+}  // namespace
+}  // namespace diatomic::explorer
