@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 // The thread parker behind this_thread::waker() and this_thread::park(): one
 // parker per thread, a three-state futex word, shared with its wakers through
-// the library's reference-counted waker (RcWaker).
+// the library's reference-counted waker (RcWaker); park() spins adaptively on
+// the word before the futex wait.
 #include <diatomic/rc_waker.hpp>
 #include <diatomic/thread_waker.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 
 #if defined(__linux__)
@@ -23,9 +26,11 @@ namespace {
 //   kNotified a token is waiting to be consumed by park()
 //   kParked   the owning thread is in (or about to enter) the futex wait
 // Transitions:
-//   park():   kNotified -> kEmpty (return at once)
+//   park():   (spin: reads only, until kNotified or the spin's deadline)
+//             kNotified -> kEmpty (return at once)
 //             kEmpty -> kParked, sleep while kParked, then kNotified -> kEmpty
 //   Parker::wake(): any -> kNotified; futex wake only if it was kParked
+//             (never while the owner spins: the word is kEmpty then)
 constexpr std::uint32_t kEmpty = 0;
 constexpr std::uint32_t kNotified = 1;
 constexpr std::uint32_t kParked = ~std::uint32_t{0};  // kEmpty - 1
@@ -67,6 +72,43 @@ struct Parker {
   }
 };
 
+using Clock = std::chrono::steady_clock;
+
+// The longest spin of park(), process-wide, in nanoseconds.
+std::atomic<std::int64_t> max_spin_ns{kDefaultParkSpin.count()};
+
+// How far this thread's spin is shortened: park_spin() / 2^spin_shift. Only
+// the owning thread reads or writes it (in park()).
+thread_local unsigned spin_shift = 0;
+constexpr unsigned kMaxSpinShift = 4;  // park_spin() / 16 at the shortest
+
+// Token reads between two clock reads: a clock read (vDSO, some 20 ns) per
+// few pauses keeps the deadline within a fraction of a microsecond.
+constexpr int kReadsPerClockRead = 8;
+
+// The CPU's spin-wait hint: it saves power and frees the sibling hyper-thread,
+// and on x86 it avoids the memory-order mis-speculation penalty at the exit.
+void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+// Watches the token until it is there or `deadline` has passed.
+void spin_for_token(const std::atomic<std::uint32_t>& state, Clock::time_point deadline) noexcept {
+  for (;;) {
+    for (int i = 0; i < kReadsPerClockRead; ++i) {
+      // Ordering: relaxed; it only ends the spin. The acquire fetch_sub in
+      // park() that consumes the token is what synchronises with the waker.
+      if (state.load(std::memory_order_relaxed) == kNotified) return;
+      cpu_relax();
+    }
+    if (Clock::now() >= deadline) return;
+  }
+}
+
 // The calling thread's parker. The thread holds one reference until it exits;
 // each Waker holds another, so the parker outlives the thread if need be.
 const RcWaker<Parker>& current() {
@@ -80,19 +122,41 @@ Waker waker() {
   return current().waker();
 }
 
+void set_park_spin(std::chrono::nanoseconds spin) noexcept {
+  // Ordering: relaxed; a tuning value that publishes nothing else.
+  max_spin_ns.store(std::max<std::int64_t>(spin.count(), 0), std::memory_order_relaxed);
+}
+
+std::chrono::nanoseconds park_spin() noexcept {
+  // Ordering: relaxed, as in set_park_spin().
+  return std::chrono::nanoseconds(max_spin_ns.load(std::memory_order_relaxed));
+}
+
 void park() {
   Parker* const parker = &current().get();
+  const std::chrono::nanoseconds max_spin = park_spin();
+  const bool spins = max_spin.count() > 0;
+  const Clock::time_point start = spins ? Clock::now() : Clock::time_point{};
+  if (spins) spin_for_token(parker->state, start + max_spin / (1u << spin_shift));
   // Ordering: acquire, pairs with the release exchange in Parker::wake() whose
   // token this consumes. kNotified -> kEmpty returns; kEmpty -> kParked sleeps.
-  if (parker->state.fetch_sub(1, std::memory_order_acquire) == kNotified) return;
+  if (parker->state.fetch_sub(1, std::memory_order_acquire) == kNotified) {
+    spin_shift = 0;  // the spin caught the token (or nearly): keep spinning fully
+    return;
+  }
   for (;;) {
     futex_wait(parker->state, kParked);
     std::uint32_t expected = kNotified;
     // Ordering: acquire, pairs with the release exchange in Parker::wake().
     if (parker->state.compare_exchange_strong(expected, kEmpty, std::memory_order_acquire,
                                               std::memory_order_relaxed)) {
-      return;
+      break;
     }
+  }
+  if (spins) {
+    // Missed by a shortened spin but no longer than a full one: spin fully
+    // again. Longer: spin half as long next time, down to max_spin / 16.
+    spin_shift = Clock::now() - start <= max_spin ? 0 : std::min(spin_shift + 1, kMaxSpinShift);
   }
 }
 

@@ -13,8 +13,11 @@
 ///   optional), or the predicate threw (rethrown, the sink unregistered).
 ///   Each wake re-polls; a spurious wake only costs one poll. No lost wake: a
 ///   wake that comes before park() leaves the parker's token, so park()
-///   returns at once. No busy loop: between polls the thread sleeps in the
-///   futex wait of this_thread::park().
+///   returns at once. No busy loop: between polls the thread waits in
+///   this_thread::park(), which spins for at most this_thread::park_spin()
+///   (5 µs by default; set_park_spin(0ns) turns it off) and then sleeps in a
+///   futex wait, so a partner that answers within microseconds keeps the
+///   hand-off out of the kernel and a long wait costs at most that spin.
 ///   Cost: one RMW to take a reference to this thread's waker per call (and
 ///   one to drop it), then the primitive's own; the waker is the same on every
 ///   call from a thread, so a sink that cached it copies nothing.
