@@ -40,6 +40,7 @@
 #include <diatomic/wait.hpp>
 #include <diatomic/waker.hpp>
 
+#include <cstddef>
 #include <memory>
 #include <stop_token>
 #include <utility>
@@ -47,6 +48,12 @@
 DIATOMIC_NAMESPACE_BEGIN
 
 namespace detail {
+/// The cache line size DiatomicWaker's layout assumes: 64 bytes on x86-64 and
+/// most AArch64 cores (a constant rather than
+/// std::hardware_destructive_interference_size, which may differ between
+/// compilers and so must not shape a type in a shared library's ABI).
+inline constexpr std::size_t kCacheLine = 64;
+
 /// The state machine over std::atomic, inlined into the user's code.
 using StdDiatomicCore = DiatomicCore<StdAtomicPolicy>;
 
@@ -120,6 +127,18 @@ class WakeSourceRef;
 /// sink_ref() / source_ref() to hand out the two roles, or call the members
 /// directly, keeping to one consumer thread at a time.
 ///
+/// Layout: the state word and the two waker slots fill a cache line of their
+/// own (alignof is 64, sizeof a multiple of it), so a channel's data declared
+/// next to a DiatomicWaker never shares its line. That matters because a
+/// notifier calls the waker while it holds the lock and releases it after the
+/// call: a consumer woken by that call that read data on the state's line
+/// would pull the line away from the notifier just before its unlocking RMW,
+/// and the line would cross between the cores three times instead of once
+/// (docs/benchmarks.md, S5). A channel that declares its data next to a
+/// DiatomicWaker (or uses a WakeSink, whose shared state std::make_shared
+/// aligns the same way) gets this for free; the price is 64 bytes per
+/// primitive instead of 48.
+///
 /// Lifetime: destroy it only when no notify() and no consumer-side call is in
 /// progress (debug builds check). Its destructor drops the cached wakers.
 class DiatomicWaker : public detail::SinkOps<DiatomicWaker>,
@@ -146,8 +165,13 @@ class DiatomicWaker : public detail::SinkOps<DiatomicWaker>,
 
   detail::StdDiatomicCore& core() const noexcept { return core_; }
 
-  mutable detail::StdDiatomicCore core_;
+  // On a cache line of its own: see "Layout" above.
+  alignas(detail::kCacheLine) mutable detail::StdDiatomicCore core_;
 };
+
+static_assert(sizeof(detail::StdDiatomicCore) <= detail::kCacheLine,
+              "the state word and both slots fit one cache line");
+static_assert(alignof(DiatomicWaker) == detail::kCacheLine);
 
 class WakeSource;
 
