@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The scenarios the benchmark binary registers and the report reads back:
-// names, floors and the targets of docs/benchmarks.md, in one table.
+// The benchmarks the binary registers and the report reads back: names,
+// what each measures, and every target of docs/benchmarks.md, in one place.
 #pragma once
 
 #include <array>
@@ -12,37 +12,21 @@ namespace diatomic::bench {
 inline constexpr std::string_view kDiatomic = "DiatomicWaker";
 inline constexpr std::string_view kAtomicWaker = "AtomicWaker";
 
-// How a scenario compares with its floor: the primitive's time divided by the
-// floor's (a ratio) or minus it (nanoseconds over).
-enum class FloorKind { kNone, kRatio, kDifference };
-
+// S1 to S7: each timed for both primitives ("S1/DiatomicWaker", "S1/AtomicWaker").
 struct Scenario {
-  std::string_view id;         // "S1"; benchmarks are named "S1/DiatomicWaker" etc.
+  std::string_view id;  // "S1"
   std::string_view title;
-  double min_speedup;          // target for AtomicWaker / DiatomicWaker; 0: none
-  std::string_view floor;      // the floor benchmark's full name; empty: none
-  FloorKind floor_kind;
-  double floor_bound;          // target: ratio at most, or nanoseconds over at most
   std::string_view design_rmws;  // docs/design.md#5-the-rmw-budget, DiatomicWaker / AtomicWaker; empty: none
 };
 
-inline constexpr std::string_view kFetchOrFloor = "S0/fetch_or";
-inline constexpr std::string_view kCmpxchgFloor = "S0/cmpxchg";
-// fetch_or then fetch_and: AtomicWaker's two RMWs for S1. Divided by the
-// cmpxchg floor, it bounds the S1 speed-up this machine allows.
-inline constexpr std::string_view kTwoRmwFloor = "S0/fetch_or+fetch_and";
-inline constexpr std::string_view kFutexFloor = "S4/raw_futex";
-inline constexpr std::string_view kSpinFloor = "S5/raw_spin";
-
 inline constexpr std::array kScenarios{
-    Scenario{"S1", "notify, nobody registered", 1.8, kCmpxchgFloor, FloorKind::kRatio, 1.15,
-             "1 / 2"},
-    Scenario{"S2", "same waker again + notify", 1.6, "", FloorKind::kNone, 0, "4 / 7"},
-    Scenario{"S3", "new waker + notify", 1.1, "", FloorKind::kNone, 0, "6 / 7"},
-    Scenario{"S4", "ping-pong, parked threads", 0, kFutexFloor, FloorKind::kRatio, 1.05, ""},
-    Scenario{"S5", "ping-pong, spinning waiters", 0, kSpinFloor, FloorKind::kDifference, 15, ""},
-    Scenario{"S6", "2 threads notify, nobody registered", 1.8, "", FloorKind::kNone, 0, ""},
-    Scenario{"S7", "ping-pong, coroutine on a RunLoop", 0, kFutexFloor, FloorKind::kRatio, 0, ""},
+    Scenario{"S1", "notify, nobody registered", "1 / 2"},
+    Scenario{"S2", "same waker again + notify", "4 / 7"},
+    Scenario{"S3", "new waker + notify", "6 / 7"},
+    Scenario{"S4", "ping-pong, parked threads (no spin)", ""},
+    Scenario{"S5", "ping-pong, spinning waiters", ""},
+    Scenario{"S6", "2 threads notify, nobody registered", ""},
+    Scenario{"S7", "ping-pong, coroutine on a RunLoop", ""},
 };
 
 [[nodiscard]] inline std::string benchmark_name(std::string_view scenario,
@@ -52,5 +36,113 @@ inline constexpr std::array kScenarios{
   name += primitive;
   return name;
 }
+
+// The hardware floors.
+inline constexpr std::string_view kFetchOrFloor = "S0/fetch_or";
+// A lone compare-exchange, whose expected value never depends on a load.
+inline constexpr std::string_view kCmpxchgFloor = "S0/cmpxchg";
+// S1's floor: a relaxed load, then a compare-exchange loop that writes the
+// loaded value back, the same dependency every CAS-based notify has.
+inline constexpr std::string_view kLoadCmpxchgFloor = "S0/load+cmpxchg";
+// fetch_or then fetch_and: AtomicWaker's two RMWs for S1. Divided by the
+// cmpxchg floor, it bounds the S1 speed-up this machine allows.
+inline constexpr std::string_view kTwoRmwFloor = "S0/fetch_or+fetch_and";
+inline constexpr std::string_view kFutexFloor = "S4/raw_futex";
+inline constexpr std::string_view kSpinFloor = "S5/raw_spin";
+inline constexpr std::array kFloors{kFetchOrFloor, kCmpxchgFloor, kLoadCmpxchgFloor,
+                                    kTwoRmwFloor,  kFutexFloor,   kSpinFloor};
+
+// T1: a blocking round trip between two threads.
+inline constexpr std::string_view kBlockOnDiatomic = "T1/DiatomicWaker";
+inline constexpr std::string_view kBlockOnAtomicWaker = "T1/AtomicWaker";
+inline constexpr std::string_view kBlockOnNoSpin = "T1/DiatomicWaker_nospin";
+inline constexpr std::string_view kAtomicWait = "T1/std_atomic_wait";
+inline constexpr std::string_view kCondVar = "T1/std_condition_variable";
+// C1: a round trip between two coroutines.
+inline constexpr std::string_view kCoInline = "C1/DiatomicWaker_inline";
+inline constexpr std::string_view kCoRunLoop = "C1/DiatomicWaker_RunLoop";
+inline constexpr std::string_view kAsio = "C1/asio";
+
+// S5 layout experiments: the primitive's state word on the channel value's
+// cache line (as DiatomicWaker had it before it took a line of its own, and
+// as AtomicWaker still has it) or on a line of its own.
+inline constexpr std::string_view kS5DiatomicSharedLine = "S5x/DiatomicWaker_shared_line";
+inline constexpr std::string_view kS5AtomicWakerOwnLine = "S5x/AtomicWaker_own_line";
+// DiatomicWaker's core 128 bytes from the value word: apart also for CPUs
+// whose prefetcher pulls cache lines in aligned pairs (Intel's adjacent-line
+// prefetch), where 64 bytes may not be enough.
+inline constexpr std::string_view kS5DiatomicOtherPair = "S5x/DiatomicWaker_other_pair";
+
+// A table of the report: benchmarks and what each one is.
+struct Row {
+  std::string_view name;
+  std::string_view what;
+};
+struct Group {
+  std::string_view title;
+  std::array<Row, 6> rows;  // unused rows have an empty name
+};
+
+inline constexpr std::array kGroups{
+    Group{"T1 blocking round trip between two threads, each waiting for the other",
+          {{{kBlockOnDiatomic, "block_on(sink.wait_until), DiatomicWaker"},
+            {kBlockOnAtomicWaker, "block_on(wait_until), AtomicWaker"},
+            {kBlockOnNoSpin, "block_on, DiatomicWaker, park spin off"},
+            {kAtomicWait, "std::atomic<uint32_t> wait / notify_one"},
+            {kCondVar, "std::mutex + std::condition_variable"},
+            {}}}},
+    Group{"C1 round trip between two coroutines",
+          {{{kCoInline, "co_await wait_until, resumed inline"},
+            {kCoRunLoop, "co_await wait_until, a RunLoop thread per side"},
+            {kAsio, "asio: io_context thread per side, concurrent_channel"},
+            {},
+            {},
+            {}}}},
+    Group{"S5 layout experiments: spinning ping-pong, value word and state word",
+          {{{"S5/DiatomicWaker", "DiatomicWaker, state on its own line (shipped)"},
+            {kS5DiatomicSharedLine, "DiatomicWaker, state on the value's line"},
+            {kS5DiatomicOtherPair, "DiatomicWaker, state 128 bytes from the value"},
+            {"S5/AtomicWaker", "AtomicWaker, state on the value's line (shipped)"},
+            {kS5AtomicWakerOwnLine, "AtomicWaker, state on its own line"},
+            {kSpinFloor, "no primitive: the receiver spins on the value"}}}},
+};
+
+// Every target. `subject` is libdiatomic's benchmark, `references` what it is
+// held against (the faster of the two counts; an empty second one is unused).
+//   kFasterBy:   references' ns / subject's ns >= bound
+//   kAtMostTimes: subject's ns / references' ns <= bound
+enum class TargetKind { kFasterBy, kAtMostTimes };
+struct Target {
+  std::string_view label;  // what the bar measures, readable without the docs
+  std::string_view subject;
+  std::array<std::string_view, 2> references;
+  TargetKind kind;
+  double bound;
+};
+
+inline constexpr std::array kTargets{
+    Target{"S1 notify, nobody registered: AtomicWaker / DiatomicWaker",
+           "S1/DiatomicWaker", {"S1/AtomicWaker", ""}, TargetKind::kFasterBy, 1.8},
+    Target{"S2 same waker again + notify: AtomicWaker / DiatomicWaker",
+           "S2/DiatomicWaker", {"S2/AtomicWaker", ""}, TargetKind::kFasterBy, 1.6},
+    Target{"S3 new waker + notify: AtomicWaker / DiatomicWaker",
+           "S3/DiatomicWaker", {"S3/AtomicWaker", ""}, TargetKind::kFasterBy, 1.1},
+    Target{"S6 2 threads notify, nobody registered: AtomicWaker / DiatomicWaker",
+           "S6/DiatomicWaker", {"S6/AtomicWaker", ""}, TargetKind::kFasterBy, 1.8},
+    Target{"S1 notify vs its floor, a load + compare-exchange loop",
+           "S1/DiatomicWaker", {kLoadCmpxchgFloor, ""}, TargetKind::kAtMostTimes, 1.15},
+    Target{"S4 parked ping-pong (no spin) vs a bare futex ping-pong",
+           "S4/DiatomicWaker", {kFutexFloor, ""}, TargetKind::kAtMostTimes, 1.05},
+    Target{"S5 spinning ping-pong: AtomicWaker / DiatomicWaker",
+           "S5/DiatomicWaker", {"S5/AtomicWaker", ""}, TargetKind::kFasterBy, 1.0},
+    Target{"S5 spinning ping-pong vs a raw spin on the channel word",
+           "S5/DiatomicWaker", {kSpinFloor, ""}, TargetKind::kAtMostTimes, 1.15},
+    Target{"T1 thread hand-off, block_on vs the faster of std::atomic::wait, condition_variable",
+           kBlockOnDiatomic, {kAtomicWait, kCondVar}, TargetKind::kAtMostTimes, 0.5},
+    Target{"C1 coroutine hand-off, co_await resumed inline vs asio",
+           kCoInline, {kAsio, ""}, TargetKind::kAtMostTimes, 0.5},
+    Target{"C1 coroutine hand-off, co_await on RunLoops vs asio",
+           kCoRunLoop, {kAsio, ""}, TargetKind::kAtMostTimes, 1.0},
+};
 
 }  // namespace diatomic::bench

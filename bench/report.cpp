@@ -8,6 +8,7 @@
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -125,8 +126,6 @@ const Result* find(const Results& results, std::string_view scenario, std::strin
   return find(results, benchmark_name(scenario, kind));
 }
 
-std::string verdict(bool met) { return met ? "met" : "MISSED"; }
-
 void rmw_table(fmt::memory_buffer& out, const Results& results) {
   fmt::format_to(std::back_inserter(out),
                  "\nRMWs per op, counted (the library's state machines over CountingPolicy,\n"
@@ -147,94 +146,123 @@ std::string with_cv(const Result& r) {
   return fmt::format("{:.1f} ({:.0f}%)", r.ns_per_op, 100 * r.cv);
 }
 
-void speed_table(fmt::memory_buffer& out, const Results& results, std::string& plot_data) {
+void speed_table(fmt::memory_buffer& out, const Results& results) {
   fmt::format_to(std::back_inserter(out),
-                 "\nSpeed, ns/op: median of {} repetitions (cv: their spread). CPU time of the\n"
-                 "timing thread, except round trips (S4, S5, S7: one op = one round trip), in\n"
-                 "wall-clock time\n"
-                 "{:<42} {:>15} {:>15} {:>8}  {}\n",
-                 kRepetitions, "scenario", kDiatomic, kAtomicWaker, "AW/DW", "target");
+                 "\nSpeed, ns/op: median of {} repetitions (cv: their spread), interleaved.\n"
+                 "CPU time of the timing thread, except round trips (S4, S5, S7, T1, C1: one\n"
+                 "op = one round trip), in wall-clock time\n"
+                 "{:<42} {:>15} {:>15} {:>8}\n",
+                 kRepetitions, "scenario", kDiatomic, kAtomicWaker, "AW/DW");
   for (const Scenario& s : kScenarios) {
     const Result* dw = find(results, s.id, kDiatomic);
-    if (dw == nullptr) continue;
     const Result* aw = find(results, s.id, kAtomicWaker);
-    std::string aw_ns = "-";
-    std::string ratio_text = "-";
-    std::string target = "-";
-    if (aw != nullptr) {
-      const double ratio = aw->ns_per_op / dw->ns_per_op;
-      aw_ns = with_cv(*aw);
-      ratio_text = fmt::format("{:.2f}x", ratio);
-      if (s.min_speedup > 0) {
-        target = fmt::format(">= {:.1f}  {}", s.min_speedup, verdict(ratio >= s.min_speedup));
-      }
-      plot_data += fmt::format("{} {:.3f} {:.2f}\n", s.id, ratio, s.min_speedup);
-    }
-    fmt::format_to(std::back_inserter(out), "{:<3}{:<39} {:>15} {:>15} {:>8}  {}\n", s.id,
-                   s.title, with_cv(*dw), aw_ns, ratio_text, target);
+    if (dw == nullptr || aw == nullptr) continue;
+    fmt::format_to(std::back_inserter(out), "{:<3}{:<39} {:>15} {:>15} {:>7.2f}x\n", s.id,
+                   s.title, with_cv(*dw), with_cv(*aw), aw->ns_per_op / dw->ns_per_op);
   }
 }
 
 void floor_table(fmt::memory_buffer& out, const Results& results) {
   fmt::format_to(std::back_inserter(out), "\nFloors, ns/op\n");
-  for (const std::string_view floor :
-       {kFetchOrFloor, kCmpxchgFloor, kTwoRmwFloor, kFutexFloor, kSpinFloor}) {
+  for (const std::string_view floor : kFloors) {
     if (const Result* r = find(results, floor)) {
-      fmt::format_to(std::back_inserter(out), "{:<42} {:>13.1f}\n", floor, r->ns_per_op);
+      fmt::format_to(std::back_inserter(out), "{:<42} {:>15}\n", floor, with_cv(*r));
     }
   }
   const Result* two_rmws = find(results, kTwoRmwFloor);
   const Result* cmpxchg = find(results, kCmpxchgFloor);
+  const Result* load_cmpxchg = find(results, kLoadCmpxchgFloor);
   if (two_rmws != nullptr && cmpxchg != nullptr) {
     fmt::format_to(std::back_inserter(out),
                    "S1 AW/DW this machine allows (1 vs 2 RMWs at the floor): {:.2f}x\n",
                    two_rmws->ns_per_op / cmpxchg->ns_per_op);
   }
-  fmt::format_to(std::back_inserter(out), "\nAgainst the floor\n{:<42} {:>13} {:>13}  {}\n",
-                 "scenario", kDiatomic, kAtomicWaker, "target (DiatomicWaker)");
-  for (const Scenario& s : kScenarios) {
-    const Result* floor = find(results, s.floor);
-    const Result* dw = find(results, s.id, kDiatomic);
-    if (s.floor_kind == FloorKind::kNone || floor == nullptr || dw == nullptr) continue;
-    const bool ratio = s.floor_kind == FloorKind::kRatio;
-    // Ratio: ns/op divided by the floor's; difference: nanoseconds over it.
-    const auto against = [&](const Result& r) {
-      return ratio ? r.ns_per_op / floor->ns_per_op : r.ns_per_op - floor->ns_per_op;
-    };
-    const auto text = [&](double value) {
-      return ratio ? fmt::format("{:.3f}x", value) : fmt::format("{:+.1f} ns", value);
-    };
-    const Result* aw = find(results, s.id, kAtomicWaker);
-    std::string target = "-";
-    if (s.floor_bound > 0) {
-      target = fmt::format("<= {}  {}", text(s.floor_bound), verdict(against(*dw) <= s.floor_bound));
-    }
-    fmt::format_to(std::back_inserter(out), "{:<42} {:>13} {:>13}  {}\n",
-                   fmt::format("{} {} {}", s.id, ratio ? "/" : "-", s.floor), text(against(*dw)),
-                   aw != nullptr ? text(against(*aw)) : "-", target);
+  if (load_cmpxchg != nullptr && cmpxchg != nullptr) {
+    fmt::format_to(std::back_inserter(out),
+                   "load + compare-exchange loop / lone compare-exchange: {:.2f}x\n",
+                   load_cmpxchg->ns_per_op / cmpxchg->ns_per_op);
   }
 }
 
+// The comparisons with what users pick instead (and any other group): each
+// benchmark with what it is, and its time over the group's fastest.
+void group_tables(fmt::memory_buffer& out, const Results& results) {
+  for (const Group& group : kGroups) {
+    double fastest = 0;
+    for (const Row& row : group.rows) {
+      if (const Result* r = row.name.empty() ? nullptr : find(results, row.name)) {
+        fastest = fastest == 0 ? r->ns_per_op : std::min(fastest, r->ns_per_op);
+      }
+    }
+    if (fastest == 0) continue;
+    fmt::format_to(std::back_inserter(out), "\n{}, ns per round trip\n", group.title);
+    for (const Row& row : group.rows) {
+      const Result* r = row.name.empty() ? nullptr : find(results, row.name);
+      if (r == nullptr) continue;
+      fmt::format_to(std::back_inserter(out), "{:<30} {:<50} {:>15} {:>7.3g}x\n", row.name,
+                     row.what, with_cv(*r), r->ns_per_op / fastest);
+    }
+  }
+}
+
+// Every target, with its verdict; returns the chart's data: per target,
+// the speed-up (references' ns / subject's ns) and the speed-up it must reach.
+std::string target_table(fmt::memory_buffer& out, const Results& results) {
+  fmt::format_to(std::back_inserter(out),
+                 "\nTargets (x: libdiatomic's time over the reference's, or the speed-up)\n");
+  std::string plot_data;
+  for (const Target& t : kTargets) {
+    const Result* subject = find(results, t.subject);
+    const Result* reference = nullptr;
+    for (const std::string_view name : t.references) {
+      const Result* r = name.empty() ? nullptr : find(results, name);
+      if (r != nullptr && (reference == nullptr || r->ns_per_op < reference->ns_per_op)) {
+        reference = r;
+      }
+    }
+    if (subject == nullptr || reference == nullptr) {
+      fmt::format_to(std::back_inserter(out), "{:<86} not measured\n", t.label);
+      continue;
+    }
+    const double speedup = reference->ns_per_op / subject->ns_per_op;
+    const bool faster_by = t.kind == TargetKind::kFasterBy;
+    const bool met = faster_by ? speedup >= t.bound : 1 / speedup <= t.bound;
+    fmt::format_to(std::back_inserter(out), "{:<86} {:>7.3g}x  {} {:.2f}x  {}\n", t.label,
+                   faster_by ? speedup : 1 / speedup, faster_by ? ">=" : "<=", t.bound,
+                   met ? "met" : "MISSED");
+    plot_data += fmt::format("\"{}\" {:.3f} {:.3f}\n", t.label, speedup,
+                             faster_by ? t.bound : 1 / t.bound);
+  }
+  return plot_data;
+}
+
 // Writes ratios.dat and ratios.gp into dir and runs gnuplot; true on success.
-bool plot(const std::filesystem::path& dir, const std::string& data) {
+// One horizontal bar per target, labelled with what it measures: how many
+// times faster libdiatomic is than the reference, the target as a mark.
+bool plot(const std::filesystem::path& dir, const std::string& data, const std::string& machine) {
   const auto data_file = dir / "ratios.dat";
   const auto script_file = dir / "ratios.gp";
   const auto png_file = dir / "ratios.png";
-  std::ofstream(data_file) << "# scenario  AtomicWaker/DiatomicWaker  target\n" << data;
+  std::ofstream(data_file) << "# target  reference-ns/libdiatomic-ns  needed\n" << data;
   std::ofstream(script_file) << fmt::format(
-      "set terminal pngcairo size 900,500 font 'sans,11'\n"
+      "set terminal pngcairo size 1500,{} font 'sans,11' noenhanced\n"
       "set output '{}'\n"
-      "set title 'AtomicWaker ns/op / DiatomicWaker ns/op (above 1: DiatomicWaker faster)'\n"
-      "set style data histograms\n"
-      "set style histogram clustered gap 1\n"
-      "set style fill solid 0.8 border -1\n"
-      "set yrange [0:*]\n"
-      "set offsets 0, 0, graph 0.1, 0\n"
-      "set grid ytics\n"
+      "set title \"libdiatomic against each reference: reference ns / libdiatomic ns"
+      "\\n{}\"\n"
+      "set style fill solid 0.7 border -1\n"
+      "set logscale x 10\n"
+      "set yrange [{}:-0.7]\n"
+      "set ytics nomirror\n"
+      "set grid xtics\n"
+      "set arrow from 1, graph 0 to 1, graph 1 nohead lc rgb 'black' dashtype 2\n"
       "set key outside below horizontal\n"
-      "plot '{}' using 2:xtic(1) title 'measured', '' using 3 title 'target (0: none)', "
-      "1 with lines lc rgb 'black' dashtype 2 title 'same speed'\n",
-      png_file.string(), data_file.string());
+      "set xlabel 'times faster (log scale; right of the dashed 1: libdiatomic faster)'\n"
+      "plot '{}' using (1):0:(1):2:($0-0.35):($0+0.35):ytic(1) with boxxyerror "
+      "lc rgb '#4a7ab5' title 'measured', "
+      "'' using 3:0 with points pt 7 ps 1.8 lc rgb '#c0392b' title 'target: at least this', "
+      "'' using (($2 > 1 ? $2 : 1) * 1.1):0:(sprintf('%.3gx', $2)) with labels left notitle\n",
+      160 + 48 * kTargets.size(), png_file.string(), machine, kTargets.size() - 0.3,
+      data_file.string());
   const std::string command = fmt::format("gnuplot '{}'", script_file.string());
   return std::system(command.c_str()) == 0 && std::filesystem::exists(png_file);
 }
@@ -252,6 +280,9 @@ int run_report(const char* argv0, const std::string& dir, std::size_t benchmarks
       "--benchmark_out_format=json",
       fmt::format("--benchmark_repetitions={}", kRepetitions),
       fmt::format("--benchmark_min_time={}", kMinTime),
+      // Repetitions of all benchmarks in random order: what the machine does
+      // meanwhile spreads over every figure alike, and each comparison is A/B.
+      "--benchmark_enable_random_interleaving=true",
   };
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
@@ -267,15 +298,17 @@ int run_report(const char* argv0, const std::string& dir, std::size_t benchmarks
   fmt::memory_buffer out;
   fmt::format_to(std::back_inserter(out), "\nlibdiatomic benchmark report\nmachine: {}\n", machine);
   rmw_table(out, results);
-  std::string plot_data;
-  speed_table(out, results, plot_data);
+  speed_table(out, results);
   floor_table(out, results);
+  group_tables(out, results);
+  const std::string plot_data = target_table(out, results);
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::ofstream(out_dir / "report.txt").write(out.data(), static_cast<std::streamsize>(out.size()));
 
-  const bool plotted = plot(out_dir, plot_data);
+  const bool plotted = plot(out_dir, plot_data, machine);
   fmt::print("\nresults in {}/: benchmarks.json (raw Google Benchmark JSON), report.txt, {}\n",
-             out_dir.string(), plotted ? "ratios.png (chart of AW/DW)" : "NO ratios.png (gnuplot failed)");
+             out_dir.string(),
+             plotted ? "ratios.png (chart of the targets)" : "NO ratios.png (gnuplot failed)");
   return progress.errors() || !plotted || results.size() != benchmarks ? 1 : 0;
 }
 

@@ -6,13 +6,17 @@
 // RMW each) serves both primitives.
 #pragma once
 
+#include <diatomic/atomic_waker.hpp>
 #include <diatomic/detail/atomic_policy.hpp>
 #include <diatomic/detail/atomic_waker_core.hpp>
 #include <diatomic/detail/diatomic_core.hpp>
+#include <diatomic/diatomic_waker.hpp>
 #include <diatomic/thread_waker.hpp>
 #include <diatomic/waker.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <thread>
@@ -30,17 +34,28 @@ using Std = detail::StdAtomicPolicy;
 using test::CountingPolicy;
 using test::RcCountingWaker;
 
+// kAlign: the alignment the public class gives its core, which the S5
+// channels copy: DiatomicWaker puts it on a cache line of its own.
 struct DiatomicKind {
   static constexpr std::string_view kName = kDiatomic;
   template <class Policy>
   using Core = detail::DiatomicCore<Policy>;
+  static constexpr std::size_t kAlign = alignof(DiatomicWaker);
 };
 
 struct AtomicWakerKind {
   static constexpr std::string_view kName = kAtomicWaker;
   template <class Policy>
   using Core = detail::AtomicWakerCore<Policy>;
+  static constexpr std::size_t kAlign = alignof(AtomicWaker);
 };
+
+// The layouts the S5 experiments compare: the core right after the channel's
+// value word, on its cache line; on a cache line of its own; or in another
+// aligned pair of lines.
+inline constexpr std::size_t kSharedLine = alignof(std::uintptr_t);
+inline constexpr std::size_t kOwnLine = 64;
+inline constexpr std::size_t kOtherLinePair = 128;
 
 // The producer's call of each primitive.
 template <class Policy>
@@ -153,6 +168,18 @@ void with_partner_notifying(Core& core, Body body) {
   partner.join();
 }
 
+// Turns park()'s spin off for the length of a scope (S4, T1 "no spin").
+class ParkSpinOff {
+ public:
+  ParkSpinOff() noexcept { this_thread::set_park_spin(std::chrono::nanoseconds(0)); }
+  ParkSpinOff(const ParkSpinOff&) = delete;
+  ParkSpinOff& operator=(const ParkSpinOff&) = delete;
+  ~ParkSpinOff() { this_thread::set_park_spin(saved_); }
+
+ private:
+  std::chrono::nanoseconds saved_ = this_thread::park_spin();
+};
+
 // S4 and S5: ping-pong between two threads through two capacity-1 channels.
 // A channel carries one non-zero value at a time from one sender to one
 // receiver, which waits through a primitive. Each thread owns a Waiter: how
@@ -191,10 +218,13 @@ class SpinWaiter {
   std::uint64_t seen_ = 0;
 };
 
-// A channel through a primitive: the value word and the primitive share the
-// channel's cache line, as a user's channel would lay them out.
-template <class Kind, class Policy, class WaiterT>
-class alignas(64) PrimitiveChannel {
+// A channel through a primitive: the value word, then the primitive, as a
+// user's channel would declare them. With the primitive's own alignment
+// (kCoreAlign = Kind::kAlign) a DiatomicWaker's core lands on the next cache
+// line and an AtomicWaker's on the value word's; the S5 experiments force
+// either layout on either primitive.
+template <class Kind, class Policy, class WaiterT, std::size_t kCoreAlign = Kind::kAlign>
+class alignas(kCoreAlign > 64 ? kCoreAlign : 64) PrimitiveChannel {
  public:
   using Waiter = WaiterT;
 
@@ -231,7 +261,7 @@ class alignas(64) PrimitiveChannel {
   }
 
   std::atomic<std::uint64_t> slot_{0};
-  typename Kind::template Core<Policy> core_;
+  alignas(kCoreAlign) typename Kind::template Core<Policy> core_;
 };
 
 // The raw futex floor of S4: the receiver sleeps on the value word itself,

@@ -13,7 +13,6 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -27,6 +26,8 @@
 
 #include "catalog.hpp"
 #include "coro_task.hpp"
+#include "mailboxes.hpp"
+#include "registry.hpp"
 #include "report.hpp"
 #include "scenarios.hpp"
 
@@ -52,6 +53,8 @@ void floor_two_rmws(benchmark::State& state) {
   }
 }
 
+// A lone compare-exchange: its expected value is a constant, so the CPU
+// issues it without waiting for any load.
 void floor_cmpxchg(benchmark::State& state) {
   Padded<std::atomic<std::uintptr_t>> word;
   std::uintptr_t expected = 0;
@@ -60,6 +63,22 @@ void floor_cmpxchg(benchmark::State& state) {
     // nobody else writes the word.
     word.value.compare_exchange_strong(expected, expected, std::memory_order_acq_rel,
                                        std::memory_order_relaxed);
+  }
+}
+
+// S1's floor: what any compare-exchange-based notify must do, the notify()
+// of S1 without the state machine: load the word, then compare-exchange it
+// with the loaded value (a loop, retried if the word changed meanwhile). The
+// compare-exchange depends on the load, as in try_lock.
+void floor_load_cmpxchg(benchmark::State& state) {
+  Padded<std::atomic<std::uintptr_t>> word;
+  for (auto _ : state) {
+    // Ordering: relaxed, then acq_rel on success, as try_lock's rows where
+    // nobody is registered.
+    std::uintptr_t old = word.value.load(std::memory_order_relaxed);
+    while (!word.value.compare_exchange_weak(old, old, std::memory_order_acq_rel,
+                                             std::memory_order_relaxed)) {
+    }
   }
 }
 
@@ -83,11 +102,20 @@ void ping_pong(benchmark::State& state) {
   });
 }
 
+// S4: the receivers park with spinning off, so that S4 measures a primitive
+// over a futex sleep and wake-up, as its floor does.
 template <class Kind>
+void parked_ping_pong(benchmark::State& state) {
+  const ParkSpinOff off;
+  ping_pong<PrimitiveChannel<Kind, Std, ParkWaiter>>(state);
+}
+
+// S5 and its layout experiments (S5x): kCoreAlign places the primitive.
+template <class Kind, std::size_t kCoreAlign = Kind::kAlign>
 void spin_ping_pong(benchmark::State& state) {
-  ping_pong<PrimitiveChannel<Kind, Std, SpinWaiter<Std>>>(state);
-  state.counters["rmw/op"] =
-      rmw_per_round_trip<PrimitiveChannel<Kind, CountingPolicy, SpinWaiter<CountingPolicy>>>();
+  ping_pong<PrimitiveChannel<Kind, Std, SpinWaiter<Std>, kCoreAlign>>(state);
+  state.counters["rmw/op"] = rmw_per_round_trip<
+      PrimitiveChannel<Kind, CountingPolicy, SpinWaiter<CountingPolicy>, kCoreAlign>>();
 }
 
 // S6: ns/op of this thread while a second thread notifies the same primitive;
@@ -110,56 +138,8 @@ void contended_notify(benchmark::State& state) {
 }
 
 // S7: the S4 ping-pong with the partner a coroutine that co_awaits on a
-// RunLoop thread; the timing thread waits with block_on. Mailbox is one of
-// the two below: a capacity-1 slot and a primitive, through the public API.
-struct Slot {
-  std::atomic<std::uint64_t> value{0};
-
-  void store(std::uint64_t v) noexcept {
-    // Ordering: release, pairs with the acquire exchange in take().
-    value.store(v, std::memory_order_release);
-  }
-  std::optional<std::uint64_t> take() noexcept {
-    // Ordering: acquire, pairs with the release store in store().
-    const std::uint64_t v = value.exchange(0, std::memory_order_acquire);
-    if (v == 0) return std::nullopt;
-    return v;
-  }
-};
-
-struct DiatomicMailbox {
-  Slot slot;
-  DiatomicWaker primitive;
-  void put(std::uint64_t value) noexcept {
-    slot.store(value);
-    primitive.notify();
-  }
-  auto wait() {
-    return primitive.wait_until([this] { return slot.take(); });
-  }
-};
-
-struct AtomicWakerMailbox {
-  Slot slot;
-  AtomicWaker primitive;
-  void put(std::uint64_t value) noexcept {
-    slot.store(value);
-    primitive.wake();
-  }
-  auto wait() {
-    return wait_until(primitive, [this] { return slot.take(); });
-  }
-};
-
-template <class Mailbox>
-test::Task echo(Mailbox& in, Mailbox& out, RunLoop& loop) {
-  for (;;) {
-    const std::uint64_t value = co_await in.wait().resume_on(loop.executor());
-    out.put(value);
-    if (value == kStop) co_return;
-  }
-}
-
+// RunLoop thread; the timing thread waits with block_on. Mailbox: a
+// capacity-1 slot and a primitive, through the public API (mailboxes.hpp).
 template <class Mailbox>
 void coroutine_ping_pong(benchmark::State& state) {
   Padded<Mailbox> ping;
@@ -167,51 +147,26 @@ void coroutine_ping_pong(benchmark::State& state) {
   RunLoop loop;
   std::thread loop_thread([&] { loop.run(); });
   {
-    test::Task partner = echo(ping.value, pong.value, loop);
-    for (auto _ : state) {
-      ping.value.put(kBall);
-      benchmark::DoNotOptimize(block_on(pong.value.wait()));
-    }
-    ping.value.put(kStop);
-    static_cast<void>(block_on(pong.value.wait()));
+    test::Task partner = echo(ping.value, pong.value, ResumeOn{&loop});
+    time_round_trips(state, ping.value, pong.value);
     loop.stop();
     loop_thread.join();  // the job that sent kStop back has returned: the frame is at its end
   }
 }
 
-// Registers benchmarks and counts them, for the report's progress lines.
-class Registry {
- public:
-  // What a benchmark's ns/op is: the CPU time of the timing thread, which on
-  // a shared machine leaves out the time other processes held the core; or
-  // wall-clock time, for round trips, where threads sleep.
-  enum class Clock { kCpu, kWall };
-
-  void add(std::string_view name, void (*function)(benchmark::State&), Clock clock) {
-    auto* registered = benchmark::RegisterBenchmark(std::string(name).c_str(), function);
-    if (clock == Clock::kWall) registered->UseRealTime();
-    ++count_;
-  }
-
-  template <class Kind>
-  void add_primitive() {
-    add(benchmark_name("S1", Kind::kName), &one_thread<NotifyNobody, Kind>, Clock::kCpu);
-    add(benchmark_name("S2", Kind::kName), &one_thread<SameWaker, Kind>, Clock::kCpu);
-    add(benchmark_name("S3", Kind::kName), &one_thread<NewWaker, Kind>, Clock::kCpu);
-    add(benchmark_name("S4", Kind::kName), &ping_pong<PrimitiveChannel<Kind, Std, ParkWaiter>>,
-        Clock::kWall);
-    add(benchmark_name("S5", Kind::kName), &spin_ping_pong<Kind>, Clock::kWall);
-    add(benchmark_name("S6", Kind::kName), &contended_notify<Kind>, Clock::kCpu);
-    using Mailbox = std::conditional_t<std::is_same_v<Kind, DiatomicKind>, DiatomicMailbox,
-                                       AtomicWakerMailbox>;
-    add(benchmark_name("S7", Kind::kName), &coroutine_ping_pong<Mailbox>, Clock::kWall);
-  }
-
-  [[nodiscard]] std::size_t count() const noexcept { return count_; }
-
- private:
-  std::size_t count_ = 0;
-};
+template <class Kind>
+void add_primitive(Registry& registry) {
+  using Clock = Registry::Clock;
+  registry.add(benchmark_name("S1", Kind::kName), &one_thread<NotifyNobody, Kind>, Clock::kCpu);
+  registry.add(benchmark_name("S2", Kind::kName), &one_thread<SameWaker, Kind>, Clock::kCpu);
+  registry.add(benchmark_name("S3", Kind::kName), &one_thread<NewWaker, Kind>, Clock::kCpu);
+  registry.add(benchmark_name("S4", Kind::kName), &parked_ping_pong<Kind>, Clock::kWall);
+  registry.add(benchmark_name("S5", Kind::kName), &spin_ping_pong<Kind>, Clock::kWall);
+  registry.add(benchmark_name("S6", Kind::kName), &contended_notify<Kind>, Clock::kCpu);
+  using Mailbox = std::conditional_t<std::is_same_v<Kind, DiatomicKind>, DiatomicMailbox,
+                                     AtomicWakerMailbox>;
+  registry.add(benchmark_name("S7", Kind::kName), &coroutine_ping_pong<Mailbox>, Clock::kWall);
+}
 
 // Returns how many benchmarks it registered.
 std::size_t register_benchmarks() {
@@ -219,11 +174,16 @@ std::size_t register_benchmarks() {
   using Clock = Registry::Clock;
   registry.add(kFetchOrFloor, &floor_fetch_or, Clock::kCpu);
   registry.add(kCmpxchgFloor, &floor_cmpxchg, Clock::kCpu);
+  registry.add(kLoadCmpxchgFloor, &floor_load_cmpxchg, Clock::kCpu);
   registry.add(kTwoRmwFloor, &floor_two_rmws, Clock::kCpu);
-  registry.add_primitive<DiatomicKind>();
-  registry.add_primitive<AtomicWakerKind>();
+  add_primitive<DiatomicKind>(registry);
+  add_primitive<AtomicWakerKind>(registry);
   registry.add(kFutexFloor, &ping_pong<FutexChannel>, Clock::kWall);
   registry.add(kSpinFloor, &ping_pong<SpinChannel>, Clock::kWall);
+  registry.add(kS5DiatomicSharedLine, &spin_ping_pong<DiatomicKind, kSharedLine>, Clock::kWall);
+  registry.add(kS5AtomicWakerOwnLine, &spin_ping_pong<AtomicWakerKind, kOwnLine>, Clock::kWall);
+  registry.add(kS5DiatomicOtherPair, &spin_ping_pong<DiatomicKind, kOtherLinePair>, Clock::kWall);
+  register_alternatives(registry);
   return registry.count();
 }
 
