@@ -28,18 +28,23 @@ need_packages() {
   [ ${#missing[@]} -eq 0 ] && return 0
   command -v apt-get >/dev/null ||
     die "missing packages (${missing[*]}) and no apt-get: this project is built on Debian 12"
-  local sudo=()
-  if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || die "missing packages (${missing[*]}): run as root, or install them"
-    sudo=(sudo)
-  fi
   step "installing missing Debian packages: ${missing[*]}"
   if [ -z "${DIATOMIC_APT_UPDATED:-}" ]; then
-    "${sudo[@]}" apt-get update -qq || die "apt-get update failed: is a Debian mirror reachable?"
+    as_root apt-get update -qq || die "apt-get update failed: is a Debian mirror reachable?"
     export DIATOMIC_APT_UPDATED=1
   fi
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+}
+
+# as_root CMD...: runs CMD as root (through sudo unless we are root).
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  else
+    command -v sudo >/dev/null || die "'$*' needs root: run as root, or install sudo"
+    sudo "$@"
+  fi
 }
 
 # The packages every build needs.

@@ -102,7 +102,11 @@ loads_from() {
   local line
   line=$(env -u LD_LIBRARY_PATH "$@" ldd "$binary" | grep "libdiatomic\.so")
   printf '+ ldd: %s\n' "$line" >>"$log"
-  if [[ "$line" != *"libdiatomic.so.$SOVERSION => $dir/libdiatomic.so.$SOVERSION "* ]]; then
+  # Compared as real paths: with a merged /usr, /lib/<triplet> is /usr/lib/<triplet>.
+  local loaded
+  loaded=$(sed -n "s|^[[:space:]]*libdiatomic\.so\.$SOVERSION => \([^ ]*\) .*|\1|p" <<<"$line")
+  if [ -z "$loaded" ] ||
+    [ "$(readlink -f "$loaded")" != "$(readlink -f "$dir/libdiatomic.so.$SOVERSION")" ]; then
     reason="ldd does not resolve libdiatomic.so.$SOVERSION to $dir: '${line:-no libdiatomic at all}'"
     return 1
   fi
