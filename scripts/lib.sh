@@ -47,9 +47,11 @@ as_root() {
   fi
 }
 
-# The packages every build needs.
+# The packages every build needs. dpkg-dev: Meson asks its dpkg-architecture
+# for Debian's multiarch libdir (lib/x86_64-linux-gnu); without it Meson
+# installs to lib64, where neither pkg-config nor CMake look on Debian.
 need_build_tools() {
-  need_packages meson ninja-build g++ pkg-config python3 libgtest-dev libbenchmark-dev libfmt-dev
+  need_packages meson ninja-build g++ pkg-config dpkg-dev python3 libgtest-dev libbenchmark-dev libfmt-dev
 }
 
 # configure BUILDDIR [meson options...]: sets up (or reconfigures) a build.

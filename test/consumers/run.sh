@@ -25,7 +25,8 @@ set +e
 
 # Everything the paths below run, so that this script works on its own in a
 # fresh Debian root; CMake generates for Ninja (no `make` needed).
-need_packages meson ninja-build g++ pkg-config cmake binutils
+# dpkg-dev: see need_build_tools in scripts/lib.sh.
+need_packages meson ninja-build g++ pkg-config dpkg-dev cmake binutils
 
 SYSTEM=
 if [ "${1:-}" = --system ]; then
