@@ -78,3 +78,15 @@ build() {
     die "build in $dir failed; full log: $dir.build.log"
   fi
 }
+
+# fresh_workdir DIR NAME: empties DIR (made by an earlier run with the same
+# NAME: the marker .diatomic-NAME keeps rm -rf to our own directories) and
+# prints its absolute path.
+fresh_workdir() {
+  local dir=$1 marker=.diatomic-$2
+  if [ -n "$(ls -A "$dir" 2>/dev/null)" ]; then
+    [ -f "$dir/$marker" ] || die "$dir is not empty and was not made by $0"
+    rm -rf "$dir"
+  fi
+  mkdir -p "$dir" && touch "$dir/$marker" && (cd "$dir" && pwd)
+}

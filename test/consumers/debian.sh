@@ -19,14 +19,7 @@ set +e
 
 need_packages build-essential debhelper lintian meson ninja-build g++ pkg-config cmake binutils
 
-WORK=${1:-$(mktemp -d /tmp/diatomic-debian.XXXXXX)}
-if [ -n "$(ls -A "$WORK" 2>/dev/null)" ]; then
-  [ -f "$WORK/.diatomic-debian" ] || die "$WORK is not empty and was not made by $0"
-  rm -rf "$WORK"
-fi
-mkdir -p "$WORK"
-touch "$WORK/.diatomic-debian"
-WORK=$(cd "$WORK" && pwd)
+WORK=$(fresh_workdir "${1:-$(mktemp -d /tmp/diatomic-debian.XXXXXX)}" debian) || exit 1
 
 passed=0
 failed=0

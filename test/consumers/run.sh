@@ -34,15 +34,7 @@ if [ "${1:-}" = --system ]; then
   shift
 fi
 CONSUMERS=$DIATOMIC_ROOT/test/consumers
-WORK=${1:-$(mktemp -d /tmp/diatomic-consumers.XXXXXX)}
-# Each run starts from nothing; the marker keeps rm -rf to our own directories.
-if [ -n "$(ls -A "$WORK" 2>/dev/null)" ]; then
-  [ -f "$WORK/.diatomic-consumers" ] || die "$WORK is not empty and was not made by $0"
-  rm -rf "$WORK"
-fi
-mkdir -p "$WORK"
-touch "$WORK/.diatomic-consumers"
-WORK=$(cd "$WORK" && pwd)
+WORK=$(fresh_workdir "${1:-$(mktemp -d /tmp/diatomic-consumers.XXXXXX)}" consumers) || exit 1
 PREFIX=$WORK/prefix
 CXX=${CXX:-c++}
 # A lost wake-up hangs roundtrip; this turns the hang into a failure.
