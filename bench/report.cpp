@@ -260,7 +260,9 @@ bool plot(const std::filesystem::path& dir, const std::string& data, const std::
       "plot '{}' using (1):0:(1):2:($0-0.35):($0+0.35):ytic(1) with boxxyerror "
       "lc rgb '#4a7ab5' title 'measured', "
       "'' using 3:0 with points pt 7 ps 1.8 lc rgb '#c0392b' title 'target: at least this', "
-      "'' using (($2 > 1 ? $2 : 1) * 1.1):0:(sprintf('%.3gx', $2)) with labels left notitle\n",
+      // The value's label right of the bar, the target mark and the line at 1.
+      "'' using (($2 > $3 ? ($2 > 1 ? $2 : 1) : ($3 > 1 ? $3 : 1)) * 1.12):0:"
+      "(sprintf('%.3gx', $2)) with labels left notitle\n",
       160 + 48 * kTargets.size(), png_file.string(), machine, kTargets.size() - 0.3,
       data_file.string());
   const std::string command = fmt::format("gnuplot '{}'", script_file.string());
