@@ -18,7 +18,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -166,16 +165,30 @@ std::string sweep_one(Explore explore, const Named* begin, const Named* end, con
   return "**not caught**";
 }
 
+// True if `line` calls an operation of a state word ("state_.fetch_or(").
+// (No std::regex: g++ 12 warns inside it under -fsanitize=address.)
+bool calls_an_operation(std::string_view line) {
+  constexpr std::string_view kOperations[] = {"load(", "store(", "exchange(", "fetch_",
+                                              "compare_exchange_"};
+  for (auto at = line.find("state_."); at != std::string_view::npos;
+       at = line.find("state_.", at + 1)) {
+    const std::string_view rest = line.substr(at + std::string_view("state_.").size());
+    for (std::string_view op : kOperations) {
+      if (rest.starts_with(op)) return true;
+    }
+  }
+  return false;
+}
+
 // Every line of a core that calls an operation of its state word.
 std::set<std::pair<std::string, unsigned>> operations_in_the_headers() {
   std::set<std::pair<std::string, unsigned>> found;
-  const std::regex call(R"(state_\.(load|store|exchange|fetch_\w+|compare_exchange_\w+)\()");
   for (std::string_view file : kCoreFiles) {
     std::ifstream in(std::string(DIATOMIC_SOURCE_ROOT) + "/" + std::string(file));
     EXPECT_TRUE(in.good()) << "cannot read " << file;
     std::string line;
     for (unsigned number = 1; std::getline(in, line); ++number) {
-      if (std::regex_search(line, call)) found.emplace(std::string(file), number);
+      if (calls_an_operation(line)) found.emplace(std::string(file), number);
     }
   }
   return found;
@@ -244,9 +257,16 @@ TEST(OrderSweep, every_order_of_both_cores) {
   for (const auto* rows : {&diatomic_rows, &atomic_waker_rows}) {
     for (const auto& entry : *rows) reached.emplace(entry.first.file, entry.first.line);
   }
-  for (const auto& [file, line] : operations_in_the_headers()) {
+  // Both ways: no operation unreached, and none reached that the text
+  // search missed (so the search itself is seen to work).
+  const auto in_text = operations_in_the_headers();
+  for (const auto& [file, line] : in_text) {
     EXPECT_TRUE(reached.contains({file, line}))
         << file << ":" << line << " is an atomic operation that no sweep scenario reaches";
+  }
+  for (const auto& [file, line] : reached) {
+    EXPECT_TRUE(in_text.contains({file, line}))
+        << file << ":" << line << " ran an atomic operation that the text search missed";
   }
 
   std::map<std::tuple<SiteKey, std::memory_order>, std::string> caught;
