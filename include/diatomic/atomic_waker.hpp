@@ -40,7 +40,7 @@ DIATOMIC_NAMESPACE_BEGIN
 
 /// The single-slot waker; see this file's contract. Non-copyable and
 /// non-movable: producers and the consumer refer to one object. Destroy it
-/// only when no call is in progress (debug builds check).
+/// only when no call is in progress (checked where checks are on).
 class AtomicWaker {
  public:
   /// Idle, with an empty slot. constexpr: a `constinit` AtomicWaker at

@@ -23,8 +23,13 @@
 ///   the word changed under it) and returns at once when another notifier
 ///   holds the lock.
 ///   register_waker, unregister, clear and waits: one thread at a time (the
-///   consumer). Debug builds (NDEBUG not defined) abort with a message when two
-///   threads are inside consumer-side calls at once; release builds do not check.
+///   consumer). Where checks are on (DIATOMIC_CHECKS, diatomic/config.hpp: the
+///   library's configuration, not NDEBUG), the process aborts with a message
+///   when a consumer-side call begins while another thread is inside one, and
+///   when a second wait, or a register_waker from outside the wait, begins
+///   while a wait is in progress (from its first poll to its completion). A
+///   consumer may move from thread to thread between waits, and a coroutine
+///   wait's polls may run on different threads. The checks make no RMW.
 ///   Exceptions. Only register_waker can throw (whatever the waker's clone
 ///   throws), with the strong guarantee: the primitive is left as before.
 ///   Waker calls. Wakers run on the notifying thread, under this primitive's
@@ -140,7 +145,7 @@ class WakeSourceRef;
 /// primitive instead of 48.
 ///
 /// Lifetime: destroy it only when no notify() and no consumer-side call is in
-/// progress (debug builds check). Its destructor drops the cached wakers.
+/// progress (checked where checks are on). Its destructor drops the cached wakers.
 class DiatomicWaker : public detail::SinkOps<DiatomicWaker>,
                       public detail::SourceOps<DiatomicWaker> {
  public:
@@ -188,7 +193,7 @@ class WakeSink : public detail::SinkOps<WakeSink> {
   /// Allocates the shared state; throws std::bad_alloc if that fails.
   WakeSink() : inner_(std::make_shared<DiatomicWaker>()) {}
   /// Takes over `other`'s shared state; `other` may then only be assigned to
-  /// or destroyed (debug builds abort on its consumer-side calls).
+  /// or destroyed (where checks are on, its consumer-side calls abort).
   WakeSink(WakeSink&&) noexcept = default;
   /// Releases this sink's state as its destructor would, then takes over
   /// `other`'s.

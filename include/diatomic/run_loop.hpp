@@ -27,8 +27,8 @@ class RunLoopExecutor;
 /// waiting coroutine's awaiter). Memory: everything a thread did before
 /// execute() is visible to the job when it runs (the queue's mutex orders it).
 /// Lifetime: destroy the loop only after its last execute() returned and with
-/// no job queued (debug builds abort otherwise: those coroutines would never
-/// resume). Not copyable or movable: executors point to it.
+/// no job queued (where checks are on, it aborts otherwise: those coroutines
+/// would never resume). Not copyable or movable: executors point to it.
 class RunLoop {
  public:
   RunLoop() noexcept = default;

@@ -82,8 +82,10 @@ template <class Core>
 class CoreRegistrar {
  public:
   explicit CoreRegistrar(Core& core) noexcept : core_(&core) {}
-  void register_waker(const Waker& waker) { core_->register_waker(waker); }
+  void register_waker(const Waker& waker, const void* wait) { core_->register_waker(waker, wait); }
   void unregister() noexcept { core_->unregister(); }
+  void begin_wait(const void* wait) noexcept { core_->begin_wait(wait); }
+  void end_wait(const void* wait) noexcept { core_->end_wait(wait); }
   [[nodiscard]] const void* primitive() const noexcept { return core_; }
 
   /// After unregister(): waits until no notifier on another thread is inside
@@ -106,8 +108,10 @@ class CoreRegistrar {
 class AtomicWakerRegistrar {
  public:
   explicit AtomicWakerRegistrar(AtomicWaker& waker) noexcept : waker_(&waker) {}
-  void register_waker(const Waker& waker) { waker_->register_waker(waker); }
+  void register_waker(const Waker& waker, const void*) { waker_->register_waker(waker); }
   void unregister() noexcept {}
+  void begin_wait(const void*) noexcept {}
+  void end_wait(const void*) noexcept {}
 
  private:
   AtomicWaker* waker_;
@@ -146,29 +150,43 @@ class Wait {
       std::is_nothrow_move_constructible_v<Pred>)
     requires Stoppable
       : registrar_(registrar), pred_(std::move(pred)), token_(std::move(token)) {}
+  Wait(Wait&&) = default;
+  Wait& operator=(Wait&&) = delete;
+  Wait(const Wait&) = delete;
+  Wait& operator=(const Wait&) = delete;
+  /// A wait abandoned before it completed (a coroutine destroyed while
+  /// suspended in co_await) no longer marks its primitive.
+  ~Wait() { registrar_.end_wait(this); }
 
   /// The protocol, once: (stop?) check, register `waker`, re-check, and
   /// unregister if the re-check holds. Returns the output when complete, or
   /// nullopt with `waker` registered. Throws what the predicate or the
   /// waker's clone throws, unregistered.
   [[nodiscard]] std::optional<output_type> poll(const Waker& waker) {
+    registrar_.begin_wait(this);
     if constexpr (Stoppable) {
       if (token_.stop_requested()) {
         registrar_.unregister();
+        registrar_.end_wait(this);
         return output_type{};
       }
     }
     try {
-      if (auto out = check()) return out;
+      if (auto out = check()) {
+        registrar_.end_wait(this);
+        return out;
+      }
       // Register before the re-check: a notification between the two checks
       // either is seen by the re-check or calls `waker`.
-      registrar_.register_waker(waker);
+      registrar_.register_waker(waker, this);
       if (auto out = check()) {
         registrar_.unregister();
+        registrar_.end_wait(this);
         return out;
       }
     } catch (...) {
       registrar_.unregister();
+      registrar_.end_wait(this);
       throw;
     }
     return std::nullopt;

@@ -80,9 +80,16 @@ class DiatomicCore {
   }
 
   void notify() noexcept;
-  void register_waker(const Waker& waker);
+  // `wait`: the wait registering (see begin_wait), or nullptr for a direct call.
+  void register_waker(const Waker& waker, const void* wait = nullptr);
   void unregister() noexcept;
   void clear() noexcept;
+
+  // Where checks are on, a wait marks the primitive from its first poll to
+  // its completion; a second wait, or a registration by anyone but that
+  // wait, aborts meanwhile (detail/consumer_guard.hpp). No RMW.
+  void begin_wait(const void* wait) noexcept { consumer_.begin_wait(wait); }
+  void end_wait(const void* wait) noexcept { consumer_.end_wait(wait); }
 
   [[nodiscard]] DiatomicState state() const noexcept {
     // Ordering: relaxed; a diagnostic snapshot that orders nothing.
@@ -237,8 +244,9 @@ inline void DiatomicCore<Policy>::notify() noexcept {
 // Step 2, after storing the new waker in slot[1-I]:
 //   n l r u i      n l 1 1 i
 template <class Policy>
-inline void DiatomicCore<Policy>::register_waker(const Waker& waker) {
+inline void DiatomicCore<Policy>::register_waker(const Waker& waker, const void* wait) {
   ConsumerFlag::Scope scope(consumer_);
+  consumer_.check_registrant(wait);
   // Ordering: acquire, pairs with the release of the last try_unlock (and the
   // acq_rel switches in try_lock/try_unlock): any notifier's read of the slot
   // that stopped being current happens before we write it. The index itself

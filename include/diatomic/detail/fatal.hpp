@@ -11,16 +11,17 @@ DIATOMIC_NAMESPACE_BEGIN
 namespace detail {
 
 // Prints "diatomic: <what>" on stderr and aborts. Called on misuse that would
-// otherwise be undefined behaviour, and on impossible states in debug builds.
+// otherwise be undefined behaviour, and on impossible states where checks are on.
 [[noreturn]] DIATOMIC_EXPORT void fatal(const char* what) noexcept;
 
 }  // namespace detail
 DIATOMIC_NAMESPACE_END
 
-// Debug-only check: vanishes when NDEBUG is defined, aborts with `what` otherwise.
-#ifdef NDEBUG
-#define DIATOMIC_DEBUG_CHECK(cond, what) static_cast<void>(0)
-#else
+// Misuse check: compiled in when DIATOMIC_CHECKS (diatomic/config.hpp) is 1,
+// whatever NDEBUG says; aborts with `what` when `cond` is false.
+#if DIATOMIC_CHECKS
 #define DIATOMIC_DEBUG_CHECK(cond, what) \
   ((cond) ? static_cast<void>(0) : ::diatomic::detail::fatal(what))
+#else
+#define DIATOMIC_DEBUG_CHECK(cond, what) static_cast<void>(0)
 #endif
