@@ -150,6 +150,7 @@ class Wait {
       std::is_nothrow_move_constructible_v<Pred>)
     requires Stoppable
       : registrar_(registrar), pred_(std::move(pred)), token_(std::move(token)) {}
+  /// Movable until a driver starts it (co_await moves it into the awaiter).
   Wait(Wait&&) = default;
   Wait& operator=(Wait&&) = delete;
   Wait(const Wait&) = delete;
