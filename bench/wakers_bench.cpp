@@ -4,6 +4,7 @@
 // `--report=DIR` runs the whole suite and prints the report (report.cpp).
 #include <diatomic/atomic_waker.hpp>
 #include <diatomic/block_on.hpp>
+#include <diatomic/coro.hpp>
 #include <diatomic/diatomic_waker.hpp>
 #include <diatomic/run_loop.hpp>
 #include <diatomic/wait.hpp>

@@ -27,6 +27,7 @@
 
 #include <diatomic/config.hpp>
 #include <diatomic/thread_waker.hpp>
+#include <diatomic/wait.hpp>
 #include <diatomic/waker.hpp>
 
 #include <concepts>

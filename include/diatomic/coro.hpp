@@ -53,6 +53,7 @@
 #include <diatomic/detail/wake_scope.hpp>
 #include <diatomic/executor.hpp>
 #include <diatomic/rc_waker.hpp>
+#include <diatomic/wait.hpp>
 #include <diatomic/waker.hpp>
 
 #include <atomic>
@@ -263,5 +264,20 @@ class Awaiter : private detail::JobNode {
   /// Where the poll state lives: here (frame mode) or in the relay.
   std::conditional_t<kFrameWaker, FrameState, std::optional<RcWaker<Relay>>> anchor_;
 };
+
+/// \cond WAIT_COAWAIT_DEFINITIONS (documented where Wait declares them)
+template <class Registrar, WaitPredicate Pred, bool Stoppable>
+Awaiter<Wait<Registrar, Pred, Stoppable>, InlineExecutor>
+Wait<Registrar, Pred, Stoppable>::operator co_await() && {
+  return std::move(*this).resume_on(InlineExecutor{});
+}
+
+template <class Registrar, WaitPredicate Pred, bool Stoppable>
+template <Executor E>
+Awaiter<Wait<Registrar, Pred, Stoppable>, E> Wait<Registrar, Pred, Stoppable>::resume_on(
+    E executor) && {
+  return Awaiter<Wait, E>(std::move(*this), std::move(executor));
+}
+/// \endcond
 
 DIATOMIC_NAMESPACE_END

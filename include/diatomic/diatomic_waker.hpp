@@ -42,7 +42,7 @@
 #include <diatomic/detail/atomic_policy.hpp>
 #include <diatomic/detail/diatomic_core.hpp>
 #include <diatomic/detail/fatal.hpp>
-#include <diatomic/wait.hpp>
+#include <diatomic/wait_fwd.hpp>
 #include <diatomic/waker.hpp>
 
 #include <cstddef>
@@ -86,18 +86,15 @@ class SinkOps {
 
   /// A wait for `pred` (diatomic/wait.hpp): run it with block_on(...) or
   /// co_await it. The primitive must outlive the wait; waits are consumer-side
-  /// calls. With `token`, a stop request completes the wait as "stopped".
+  /// calls. Defined in diatomic/wait.hpp, which diatomic/block_on.hpp and
+  /// diatomic/coro.hpp include: this header stays free of the waits.
   template <WaitPredicate Pred>
-  [[nodiscard]] Wait<CoreRegistrar<StdDiatomicCore>, Pred, false> wait_until(Pred pred) {
-    return {CoreRegistrar<StdDiatomicCore>(core()), std::move(pred)};
-  }
+  [[nodiscard]] Wait<CoreRegistrar<StdDiatomicCore>, Pred, false> wait_until(Pred pred);
   /// As above, cancellable: a stop request on `token` completes the wait as
   /// "stopped" and withdraws the registration.
   template <WaitPredicate Pred>
   [[nodiscard]] Wait<CoreRegistrar<StdDiatomicCore>, Pred, true> wait_until(
-      Pred pred, std::stop_token token) {
-    return {CoreRegistrar<StdDiatomicCore>(core()), std::move(pred), std::move(token)};
-  }
+      Pred pred, std::stop_token token);
 
  protected:
   SinkOps() = default;

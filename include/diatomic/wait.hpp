@@ -39,9 +39,10 @@
 
 #include <diatomic/atomic_waker.hpp>
 #include <diatomic/config.hpp>
-#include <diatomic/coro.hpp>
 #include <diatomic/detail/wake_scope.hpp>
+#include <diatomic/diatomic_waker.hpp>
 #include <diatomic/executor.hpp>
+#include <diatomic/wait_fwd.hpp>
 #include <diatomic/waker.hpp>
 
 #include <concepts>
@@ -53,18 +54,6 @@
 #include <variant>
 
 DIATOMIC_NAMESPACE_BEGIN
-
-/// An optional-like predicate result: tested for emptiness, then dereferenced.
-template <class R>
-concept OptionalLike = !std::same_as<R, bool> && requires(R r) {
-  static_cast<bool>(r);
-  *std::move(r);
-};
-
-/// What wait_until accepts: a callable returning bool or an OptionalLike value.
-template <class P>
-concept WaitPredicate = std::invocable<P&> && (std::same_as<std::invoke_result_t<P&>, bool> ||
-                                               OptionalLike<std::invoke_result_t<P&>>);
 
 namespace detail {
 
@@ -118,6 +107,9 @@ class AtomicWakerRegistrar {
 };
 
 }  // namespace detail
+
+template <class W, Executor E>
+class Awaiter;
 
 /// One wait for Pred on a primitive, run by block_on or co_await. Movable
 /// until a driver starts it.
@@ -206,17 +198,15 @@ class Wait {
     if constexpr (!std::is_void_v<result_type>) return std::move(out);
   }
 
-  /// co_await, resumed on the notifying thread (InlineExecutor).
-  [[nodiscard]] Awaiter<Wait, InlineExecutor> operator co_await() && {
-    return std::move(*this).resume_on(InlineExecutor{});
-  }
+  /// co_await, resumed on the notifying thread (InlineExecutor). Defined in
+  /// diatomic/coro.hpp: include it to co_await.
+  [[nodiscard]] Awaiter<Wait, InlineExecutor> operator co_await() &&;
 
   /// co_await, resumed through `executor` (RunLoop::executor(), an asio
-  /// executor via diatomic/asio.hpp, or any Executor).
+  /// executor via diatomic/asio.hpp, or any Executor). Defined in
+  /// diatomic/coro.hpp.
   template <Executor E>
-  [[nodiscard]] Awaiter<Wait, E> resume_on(E executor) && {
-    return Awaiter<Wait, E>(std::move(*this), std::move(executor));
-  }
+  [[nodiscard]] Awaiter<Wait, E> resume_on(E executor) &&;
 
  private:
   template <class, Executor>
@@ -246,6 +236,20 @@ class Wait {
   Pred pred_;
   [[no_unique_address]] std::conditional_t<Stoppable, std::stop_token, std::monostate> token_;
 };
+
+namespace detail {
+template <class Derived>
+template <WaitPredicate Pred>
+Wait<CoreRegistrar<StdDiatomicCore>, Pred, false> SinkOps<Derived>::wait_until(Pred pred) {
+  return {CoreRegistrar<StdDiatomicCore>(core()), std::move(pred)};
+}
+template <class Derived>
+template <WaitPredicate Pred>
+Wait<CoreRegistrar<StdDiatomicCore>, Pred, true> SinkOps<Derived>::wait_until(
+    Pred pred, std::stop_token token) {
+  return {CoreRegistrar<StdDiatomicCore>(core()), std::move(pred), std::move(token)};
+}
+}  // namespace detail
 
 /// Waits on an AtomicWaker: the same protocol, results and drivers as
 /// sink.wait_until (block_on, co_await). The registration is not withdrawn

@@ -26,6 +26,7 @@ template <class P>
 concept WaitPredicate = std::invocable<P&> && (std::same_as<std::invoke_result_t<P&>, bool> ||
                                                OptionalLike<std::invoke_result_t<P&>>);
 
+/// One wait for Pred on a primitive (defined in diatomic/wait.hpp).
 template <class Registrar, WaitPredicate Pred, bool Stoppable>
 class Wait;
 
