@@ -102,11 +102,15 @@ TEST(ParkSpin, a_wait_notified_after_10ms_burns_at_most_50us_of_cpu_time) {
   }
   ASSERT_EQ(this_thread::park_spin(), this_thread::kDefaultParkSpin);
   Watchdog watchdog("long waits under the default park spin");
-  // Nine waits, each on its own thread; the median is judged. What a waiting
-  // thread is charged for a futex sleep and wake-up varies with the machine
-  // (in a virtual machine under load, 10 to 100 µs now and then, with no
-  // spin at all), so one disturbed wait must not decide; an unbounded spin
-  // (about 10 ms each) fails every one.
+  // Nine waits, each on its own thread; the least of them is judged. Every
+  // wait spins until the spin's deadline (the notification comes 10 ms
+  // later), so the spin is a floor under each figure; what the machine adds
+  // (the futex sleep and wake-up, a virtual CPU's halt and resume, other
+  // processes) only ever adds CPU time: in a loaded virtual machine a wait
+  // with no spin at all was charged 20 to 70 µs. The least of nine is the wait
+  // closest to what park() itself costs, and an unbounded spin (about 10 ms
+  // each) or one longer than the bound puts every wait, the least included,
+  // above it.
   constexpr std::size_t kWaits = 9;
   std::array<microseconds, kWaits> used{};
   std::string all;
@@ -115,8 +119,7 @@ TEST(ParkSpin, a_wait_notified_after_10ms_burns_at_most_50us_of_cpu_time) {
     ASSERT_GE(u.count(), 0) << "getrusage(RUSAGE_THREAD) failed";
     all += std::to_string(u.count()) + " µs ";
   }
-  std::sort(used.begin(), used.end());
-  EXPECT_LE(used[kWaits / 2], kCpuBound)
+  EXPECT_LE(*std::min_element(used.begin(), used.end()), kCpuBound)
       << "CPU time of each 10 ms wait: " << all << "(park_spin() = "
       << this_thread::park_spin().count() << " ns)";
   std::printf("CPU time of the waiting thread per 10 ms wait: %s\n", all.c_str());
