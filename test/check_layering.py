@@ -23,7 +23,7 @@ LAYERS = [
                     "detail/diatomic_core.hpp", "detail/atomic_waker_core.hpp",
                     "detail/consumer_guard.hpp"]),
     ("waits", ["wait.hpp", "executor.hpp", "detail/wake_scope.hpp"]),
-    ("drivers", ["block_on.hpp", "coro.hpp"]),
+    ("drivers", ["block_on.hpp", "coro.hpp", "detail/poll_latch.hpp"]),
     ("adapters", ["run_loop.hpp", "asio.hpp", "fmt.hpp", "diatomic.hpp"]),
 ]
 LAYER_OF = {f"diatomic/{h}": rank for rank, (_, headers) in enumerate(LAYERS) for h in headers}

@@ -41,24 +41,23 @@
 ///   Executor's execute() must not wait for the job it is given.
 ///   Cost. On a DiatomicWaker: no allocation once the waker is cached (its
 ///   clone and drop are free). Besides the primitive's own RMWs, the awaiter's
-///   state word takes 1 RMW per wake and 1 per poll (clearing "woken again"
-///   before it polls), plus one compare-exchange to end a poll that leaves the
-///   coroutine suspended. On an
-///   AtomicWaker: one relay allocated per co_await, and the waker's clone and
-///   drop cost 1 RMW each.
+///   poll latch takes 1 RMW per wake and 1 per poll (clearing "woken" before
+///   it polls), plus one compare-exchange to end a poll that leaves the
+///   coroutine suspended. On an AtomicWaker: one relay allocated per
+///   co_await, and the waker's clone and drop cost 1 RMW each.
 #pragma once
 
 #include <diatomic/config.hpp>
+#include <diatomic/detail/atomic_policy.hpp>
 #include <diatomic/detail/fatal.hpp>
+#include <diatomic/detail/poll_latch.hpp>
 #include <diatomic/detail/wake_scope.hpp>
 #include <diatomic/executor.hpp>
 #include <diatomic/rc_waker.hpp>
 #include <diatomic/wait.hpp>
 #include <diatomic/waker.hpp>
 
-#include <atomic>
 #include <coroutine>
-#include <cstdint>
 #include <exception>
 #include <optional>
 #include <stop_token>
@@ -69,22 +68,11 @@
 DIATOMIC_NAMESPACE_BEGIN
 
 /// The awaiter of a wait object W, resumed through executor E. Not copyable
-/// or movable: its address is its waker's data pointer.
-///
-/// Poll state (one atomic word; S = a poll is queued or running, and only its
-/// owner makes consumer-side calls; N = a wake or stop arrived since that poll
-/// began, so it must poll again):
-///
-///   wake / stop callback (any thread):
-///   N S  ->  N S
-///   n 0      1 1    idle: this call owns S and hands a poll to the executor
-///   n 1      1 1    queued or running: that poll will see N and poll again
-///
-///   poll (owner of S), repeated while N is found set:
-///   n 1      0 1    start: forget the wakes that led here
-///   0 1      0 0    pending and no new wake: release S (the wait is registered)
-///   1 1      0 1    a wake arrived meanwhile: poll again
-///   n 1      n 1    complete: S is kept for good, so no later wake queues a poll
+/// or movable: its address is its waker's data pointer. Its polls are handed
+/// out by a poll latch (detail/poll_latch.hpp, where its states and
+/// transitions are): a wake or stop claims it and queues a poll if the wait
+/// was idle; drive() polls while it owns the latch and suspends the wait or
+/// completes it.
 template <class W, Executor E>
 class Awaiter : private detail::JobNode {
  public:
@@ -103,12 +91,9 @@ class Awaiter : private detail::JobNode {
 
   ~Awaiter() {
     if (done_ || !handle_) return;
-    // The coroutine is destroyed while suspended here. Take S, if no poll holds it.
-    std::uint32_t expected = 0;
-    // Ordering: acquire, pairs with the release that gave S up in drive(): the
-    // last poll's consumer-side calls happen before ours.
-    if (!state().compare_exchange_strong(expected, kScheduled, std::memory_order_acquire,
-                                         std::memory_order_relaxed)) {
+    // The coroutine is destroyed while suspended here: seize the latch, if no
+    // poll owns it.
+    if (!latch().try_seize()) {
       detail::fatal(
           "a coroutine was destroyed while suspended in co_await on a diatomic wait that a "
           "wake had already queued for polling; request stop on the wait's std::stop_token "
@@ -140,29 +125,26 @@ class Awaiter : private detail::JobNode {
   }
 
  private:
-  static constexpr std::uint32_t kScheduled = 1u << 0;  // S
-  static constexpr std::uint32_t kNotified = 1u << 1;   // N
+  using Latch = detail::PollLatch<detail::StdAtomicPolicy>;
 
-  /// Where the poll state lives and what the waker points to. Frame mode
+  /// Where the poll latch lives and what the waker points to. Frame mode
   /// (the primitive can say that no notifier is inside the waker:
   /// DiatomicWaker): in the awaiter; clone and drop are free and completion
   /// quiesces. Relay mode (AtomicWaker, which cannot): in a Relay allocated
   /// per co_await and owned by every copy of the waker, so a wake that comes
-  /// after completion touches only the relay, finds S set and returns.
+  /// after completion touches only the relay, finds the latch held for good
+  /// and returns.
   static constexpr bool kFrameWaker = W::kQuiescible;
 
-  struct FrameState {
-    std::atomic<std::uint32_t> word{kScheduled};
-  };
   /// Relay mode: the target of the waker, shared by the awaiter and every
   /// copy of the waker through the library's reference-counted waker.
   struct Relay {
     explicit Relay(Awaiter* owner) noexcept : self(owner) {}
     void wake() noexcept {
-      if (claim(state)) self->queue();
+      if (latch.claim()) self->queue();
     }
-    std::atomic<std::uint32_t> state{kScheduled};
-    Awaiter* const self;  // read only by a wake that found S clear
+    Latch latch;
+    Awaiter* const self;  // read only by a wake that claimed the latch from idle
   };
 
   /// A stop request polls like a wake, but its thread holds no lock of the
@@ -172,16 +154,13 @@ class Awaiter : private detail::JobNode {
     void operator()() const noexcept { self->schedule(); }
   };
 
-  /// Polls while it owns S. Returns true when the wait is complete and may be
-  /// resumed; false once S was given up, after which *this must not be touched
-  /// (a wake on another thread may already resume and destroy the coroutine).
+  /// Polls while it owns the latch. Returns true when the wait is complete
+  /// and may be resumed (the latch stays held); false once the latch was
+  /// given up, after which *this must not be touched (a wake on another
+  /// thread may already resume and destroy the coroutine).
   bool drive() noexcept {
     for (;;) {
-      // Ordering: acquire, pairs with the acq_rel fetch_or in claim(): the
-      // waker's thread handed us this poll. On the retry path (a failed,
-      // relaxed compare-exchange below) this acquire is the only
-      // synchronisation with that waker's thread, so it is required.
-      state().fetch_and(~kNotified, std::memory_order_acquire);
+      latch().start_poll();
       try {
         if (auto out = wait_.poll(waker_)) {
           output_.emplace(std::move(*out));
@@ -191,14 +170,7 @@ class Awaiter : private detail::JobNode {
         error_ = std::current_exception();
         break;
       }
-      std::uint32_t expected = kScheduled;
-      // Ordering: release, pairs with the acquire half of claim()'s fetch_or
-      // (and ~Awaiter's CAS): this poll's consumer-side calls happen before
-      // the next poll, which may run on another thread.
-      if (state().compare_exchange_strong(expected, 0, std::memory_order_release,
-                                          std::memory_order_relaxed)) {
-        return false;
-      }
+      if (latch().try_suspend()) return false;
     }
     on_stop_.reset();
     if constexpr (kFrameWaker) wait_.quiesce();
@@ -211,32 +183,24 @@ class Awaiter : private detail::JobNode {
     if (self->drive()) self->handle_.resume();
   }
 
-  [[nodiscard]] std::atomic<std::uint32_t>& state() noexcept {
+  [[nodiscard]] Latch& latch() noexcept {
     if constexpr (kFrameWaker) {
-      return anchor_.word;
+      return anchor_;
     } else {
-      return (*anchor_)->state;
+      return (*anchor_)->latch;
     }
   }
 
-  /// Marks a wake or stop on `state`. True if the wait was idle: the caller
-  /// now owns S and must queue the poll.
-  [[nodiscard]] static bool claim(std::atomic<std::uint32_t>& state) noexcept {
-    // Ordering: acq_rel. Acquire: pairs with the release in drive(), so the
-    // poll we may queue runs after the last one. Release: the poll we queue
-    // or ask for sees what this thread did before waking.
-    return (state.fetch_or(kScheduled | kNotified, std::memory_order_acq_rel) & kScheduled) == 0;
-  }
-
-  /// Called by the owner of S: the awaiter lives until the job runs, but the
-  /// job may run and destroy it before execute() returns, so execute on a copy.
+  /// Called by the owner of the latch: the awaiter lives until the job runs,
+  /// but the job may run and destroy it before execute() returns, so execute
+  /// on a copy.
   void queue() noexcept {
     const E executor = executor_;
     executor.execute(Job(*this));
   }
 
   void schedule() noexcept {
-    if (claim(state())) queue();
+    if (latch().claim()) queue();
   }
 
   /// Frame mode: the waker's wake and wake_by_ref. Only the primitive calls
@@ -261,8 +225,8 @@ class Awaiter : private detail::JobNode {
   std::optional<std::stop_callback<OnStop>> on_stop_;
   bool done_ = false;
   Waker waker_;  // frame mode: points here; relay mode: a reference to the relay
-  /// Where the poll state lives: here (frame mode) or in the relay.
-  std::conditional_t<kFrameWaker, FrameState, std::optional<RcWaker<Relay>>> anchor_;
+  /// Where the poll latch lives: here (frame mode) or in the relay.
+  std::conditional_t<kFrameWaker, Latch, std::optional<RcWaker<Relay>>> anchor_;
 };
 
 /// \cond WAIT_COAWAIT_DEFINITIONS (documented where Wait declares them)
