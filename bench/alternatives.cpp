@@ -8,8 +8,14 @@
 // One op is one round trip, in wall-clock time.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <string>
 #include <thread>
+
+#if defined(__linux__)
+#include <sys/resource.h>
+#endif
 
 // asio 1.22 enables its coroutines with g++, and with clang only over libc++
 // (<experimental/coroutine>): with clang and libstdc++ C1/asio is left out and
@@ -35,20 +41,41 @@
 namespace diatomic::bench {
 namespace {
 
+// The calling thread's voluntary context switches so far: each is a sleep in
+// the kernel (a futex wait that blocked), which a wait the spin caught avoids.
+std::int64_t sleeps_so_far() noexcept {
+#if defined(__linux__)
+  rusage usage{};
+  if (getrusage(RUSAGE_THREAD, &usage) == 0) return usage.ru_nvcsw;
+#endif
+  return 0;
+}
+
 // T1: this thread sends on `ping` and waits on `pong`; the partner echoes.
+// Counter "sleeps/op": how many times per round trip either thread slept in
+// the kernel (0 on a system without RUSAGE_THREAD).
 template <class Mailbox>
 void thread_round_trip(benchmark::State& state) {
   Padded<Mailbox> ping;
   Padded<Mailbox> pong;
+  std::int64_t partner_sleeps = 0;
   std::thread partner([&] {
+    const std::int64_t before = sleeps_so_far();
     for (;;) {
       const std::uint64_t value = ping.value.recv();
       pong.value.put(value);
-      if (value == kStop) return;
+      if (value == kStop) break;
     }
+    partner_sleeps = sleeps_so_far() - before;
   });
+  const std::int64_t before = sleeps_so_far();
   time_round_trips(state, ping.value, pong.value);
+  const std::int64_t own_sleeps = sleeps_so_far() - before;
   partner.join();
+  // The kStop round trip and the partner's start add at most a few sleeps.
+  state.counters[std::string(kSleepsCounter)] =
+      static_cast<double>(own_sleeps + partner_sleeps) /
+      static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1));
 }
 
 void thread_round_trip_no_spin(benchmark::State& state) {

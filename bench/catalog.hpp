@@ -52,6 +52,10 @@ inline constexpr std::string_view kSpinFloor = "S5/raw_spin";
 inline constexpr std::array kFloors{kFetchOrFloor, kCmpxchgFloor, kLoadCmpxchgFloor,
                                     kTwoRmwFloor,  kFutexFloor,   kSpinFloor};
 
+// T1's counter: sleeps in the kernel (voluntary context switches) of both
+// threads per round trip, the waits park()'s spin did not catch.
+inline constexpr std::string_view kSleepsCounter = "sleeps/op";
+
 // T1: a blocking round trip between two threads.
 inline constexpr std::string_view kBlockOnDiatomic = "T1/DiatomicWaker";
 inline constexpr std::string_view kBlockOnAtomicWaker = "T1/AtomicWaker";
@@ -84,7 +88,8 @@ struct Group {
 };
 
 inline constexpr std::array kGroups{
-    Group{"T1 blocking round trip between two threads, each waiting for the other",
+    Group{"T1 blocking round trip between two threads, each waiting for the other\n"
+          "(sleeps: how many times per round trip either thread slept in the kernel)",
           {{{kBlockOnDiatomic, "block_on(sink.wait_until), DiatomicWaker"},
             {kBlockOnAtomicWaker, "block_on(wait_until), AtomicWaker"},
             {kBlockOnNoSpin, "block_on, DiatomicWaker, park spin off"},

@@ -35,6 +35,7 @@ struct Result {
   double ns_per_op = 0;       // median over the repetitions
   double cv = 0;              // coefficient of variation of ns/op over the repetitions
   std::optional<double> rmw;  // rmw/op counter (median), if the benchmark counts
+  std::optional<double> sleeps;  // sleeps/op counter (median), if the benchmark counts
 };
 using Results = std::map<std::string, Result, std::less<>>;
 
@@ -95,6 +96,10 @@ class ProgressReporter final : public benchmark::BenchmarkReporter {
       result.ns_per_op = wall ? run.GetAdjustedRealTime() : run.GetAdjustedCPUTime();
       if (const auto counter = run.counters.find("rmw/op"); counter != run.counters.end()) {
         result.rmw = counter->second.value;
+      }
+      if (const auto counter = run.counters.find(std::string(kSleepsCounter));
+          counter != run.counters.end()) {
+        result.sleeps = counter->second.value;
       }
     }
     if (finished == nullptr) return;
@@ -199,8 +204,9 @@ void group_tables(fmt::memory_buffer& out, const Results& results) {
     for (const Row& row : group.rows) {
       const Result* r = row.name.empty() ? nullptr : find(results, row.name);
       if (r == nullptr) continue;
-      fmt::format_to(std::back_inserter(out), "{:<30} {:<50} {:>15} {:>7.3g}x\n", row.name,
-                     row.what, with_cv(*r), r->ns_per_op / fastest);
+      fmt::format_to(std::back_inserter(out), "{:<30} {:<50} {:>15} {:>7.3g}x{}\n", row.name,
+                     row.what, with_cv(*r), r->ns_per_op / fastest,
+                     r->sleeps ? fmt::format("  {:.3f} sleeps", *r->sleeps) : "");
     }
   }
 }

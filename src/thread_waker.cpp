@@ -82,6 +82,14 @@ std::atomic<std::int64_t> max_spin_ns{kDefaultParkSpin.count()};
 thread_local unsigned spin_shift = 0;
 constexpr unsigned kMaxSpinShift = 4;  // park_spin() / 16 at the shortest
 
+// A wait longer than this many full spins is one no spin could have caught:
+// only such waits shorten the next spin. Waits between one full spin and this
+// are mostly a partner that was asleep in the kernel itself, and whose
+// wake-up (tens of microseconds when its virtual CPU has halted) made us miss:
+// shortening the spin after them makes the next hand-off miss too, and the two
+// threads then keep waking each other from the kernel (docs/benchmarks.md, T1).
+constexpr int kLongWaitSpins = 64;
+
 // Token reads between two clock reads: a clock read (vDSO, some 20 ns) per
 // few pauses keeps the deadline within a fraction of a microsecond.
 constexpr int kReadsPerClockRead = 8;
@@ -155,8 +163,14 @@ void park() {
   }
   if (spins) {
     // Missed by a shortened spin but no longer than a full one: spin fully
-    // again. Longer: spin half as long next time, down to max_spin / 16.
-    spin_shift = Clock::now() - start <= max_spin ? 0 : std::min(spin_shift + 1, kMaxSpinShift);
+    // again. Longer than kLongWaitSpins full spins: half as long next time,
+    // down to max_spin / 16. In between: unchanged.
+    const Clock::duration waited = Clock::now() - start;
+    if (waited <= max_spin) {
+      spin_shift = 0;
+    } else if (waited > kLongWaitSpins * max_spin) {
+      spin_shift = std::min(spin_shift + 1, kMaxSpinShift);
+    }
   }
 }
 

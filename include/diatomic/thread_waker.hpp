@@ -36,12 +36,17 @@ namespace this_thread {
 /// wall-clock time, reading it with a pause instruction between reads (no
 /// writes, no system call), and only then sleeps in a futex wait. A wake
 /// during the spin costs the waker no system call and the parked thread no
-/// trip through the kernel. Each thread adapts its own spin: after a wait
-/// that the spin missed and that lasted longer than park_spin(), its next
-/// spins are shorter (halved each time, down to park_spin() / 16); a wait
-/// that the spin caught, or that a full spin would have caught, restores the
-/// full park_spin(). A long wait therefore costs at most park_spin() of CPU
-/// time, and a thread whose waits are always long spins park_spin() / 16.
+/// trip through the kernel. Each thread adapts its own spin to the waits it
+/// sees: a wait longer than 64 × park_spin() (320 µs by default), which no
+/// spin could have caught, halves its next spin, down to park_spin() / 16; a
+/// wait that the spin caught, or that a full spin would have caught (at most
+/// park_spin()), restores the full park_spin(); a wait in between leaves the
+/// spin as it is. Those are mostly waits for a partner that was asleep in the
+/// kernel itself and took its own wake-up to answer: a shorter spin would
+/// miss the next hand-off too, and the two threads would keep waking each
+/// other from the kernel. A wait therefore costs at most park_spin() of CPU
+/// time spinning (less once the thread's waits have been long), and a thread
+/// whose waits are always long spins park_spin() / 16.
 ///
 /// Memory: everything the waking thread wrote before wake/wake_by_ref is
 /// visible after park() returns because of that wake.
