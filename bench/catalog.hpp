@@ -76,6 +76,36 @@ inline constexpr std::string_view kS5AtomicWakerOwnLine = "S5x/AtomicWaker_own_l
 // whose prefetcher pulls cache lines in aligned pairs (Intel's adjacent-line
 // prefetch), where 64 bytes may not be enough.
 inline constexpr std::string_view kS5DiatomicOtherPair = "S5x/DiatomicWaker_other_pair";
+// No primitive: the raw spin plus one locked RMW on a second line that the
+// receiver spins on (the least any waker-based wake-up adds).
+inline constexpr std::string_view kS5WakeLineFloor = "S5x/floor_wake_line";
+// The same plus the least a registration costs: a flag the receiver sets and
+// the sender takes (three RMWs per hand-off).
+inline constexpr std::string_view kS5RegisteredFloor = "S5x/floor_registered";
+
+// The read-only notify experiments (issue 11 §4): each against today's
+// DiatomicWaker in the same scenario. Experiments, no target: the decision and
+// its reasons are in docs/benchmarks.md.
+inline constexpr std::string_view kS1ReadOnly = "S1x/read_only_notify";
+inline constexpr std::string_view kS2Fenced = "S2x/DiatomicWaker_fenced_register";
+inline constexpr std::string_view kS3Fenced = "S3x/DiatomicWaker_fenced_register";
+inline constexpr std::string_view kS6ReadOnly = "S6x/read_only_notify";
+struct Experiment {
+  std::string_view what;
+  std::string_view today;
+  std::string_view variant;
+  std::string_view criterion;  // issue 11 §4's condition for adopting it
+};
+inline constexpr std::array kReadOnlyExperiments{
+    Experiment{"S1 nobody registered: seq_cst fence + load, no RMW", "S1/DiatomicWaker",
+               kS1ReadOnly, "<= 1.10x"},
+    Experiment{"S2 same waker again, register + seq_cst fence", "S2/DiatomicWaker", kS2Fenced,
+               "<= 1.10x"},
+    Experiment{"S3 new waker, register + seq_cst fence", "S3/DiatomicWaker", kS3Fenced,
+               "<= 1.10x"},
+    Experiment{"S6 2 threads: seq_cst fence + load on one line", "S6/DiatomicWaker", kS6ReadOnly,
+               "<= 0.67x (1.5x faster)"},
+};
 
 // A table of the report: benchmarks and what each one is.
 struct Row {
@@ -84,7 +114,7 @@ struct Row {
 };
 struct Group {
   std::string_view title;
-  std::array<Row, 6> rows;  // unused rows have an empty name
+  std::array<Row, 8> rows;  // unused rows have an empty name
 };
 
 inline constexpr std::array kGroups{
@@ -95,11 +125,15 @@ inline constexpr std::array kGroups{
             {kBlockOnNoSpin, "block_on, DiatomicWaker, park spin off"},
             {kAtomicWait, "std::atomic<uint32_t> wait / notify_one"},
             {kCondVar, "std::mutex + std::condition_variable"},
+            {},
+            {},
             {}}}},
     Group{"C1 round trip between two coroutines",
           {{{kCoInline, "co_await wait_until, resumed inline"},
             {kCoRunLoop, "co_await wait_until, a RunLoop thread per side"},
             {kAsio, "asio: io_context thread per side, concurrent_channel"},
+            {},
+            {},
             {},
             {},
             {}}}},
@@ -109,6 +143,8 @@ inline constexpr std::array kGroups{
             {kS5DiatomicOtherPair, "DiatomicWaker, state 128 bytes from the value"},
             {"S5/AtomicWaker", "AtomicWaker, state on the value's line (shipped)"},
             {kS5AtomicWakerOwnLine, "AtomicWaker, state on its own line"},
+            {kS5RegisteredFloor, "no primitive: registration flag + wake line, 3 RMWs"},
+            {kS5WakeLineFloor, "no primitive: value, then 1 RMW on a wake line"},
             {kSpinFloor, "no primitive: the receiver spins on the value"}}}},
 };
 

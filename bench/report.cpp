@@ -211,6 +211,24 @@ void group_tables(fmt::memory_buffer& out, const Results& results) {
   }
 }
 
+// The read-only notify experiments: each variant's time over today's
+// DiatomicWaker in the same scenario, with the condition issue 11 §4 set for
+// adopting it.
+void experiment_table(fmt::memory_buffer& out, const Results& results) {
+  fmt::format_to(std::back_inserter(out),
+                 "\nRead-only notify experiments (no target; docs/benchmarks.md), ns/op, CPU time\n"
+                 "{:<52} {:>11} {:>11} {:>8}  {}\n",
+                 "scenario: the variant", "today", "variant", "var/today", "to adopt");
+  for (const Experiment& e : kReadOnlyExperiments) {
+    const Result* today = find(results, e.today);
+    const Result* variant = find(results, e.variant);
+    if (today == nullptr || variant == nullptr) continue;
+    fmt::format_to(std::back_inserter(out), "{:<52} {:>11} {:>11} {:>8.2f}x  {}\n", e.what,
+                   with_cv(*today), with_cv(*variant), variant->ns_per_op / today->ns_per_op,
+                   e.criterion);
+  }
+}
+
 // Every target, with its verdict; returns the chart's data: per target,
 // the speed-up (references' ns / subject's ns) and the speed-up it must reach.
 std::string target_table(fmt::memory_buffer& out, const Results& results) {
@@ -309,6 +327,7 @@ int run_report(const char* argv0, const std::string& dir, std::size_t benchmarks
   speed_table(out, results);
   floor_table(out, results);
   group_tables(out, results);
+  experiment_table(out, results);
   const std::string plot_data = target_table(out, results);
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::ofstream(out_dir / "report.txt").write(out.data(), static_cast<std::streamsize>(out.size()));

@@ -14,6 +14,8 @@
 #include <diatomic/thread_waker.hpp>
 #include <diatomic/waker.hpp>
 
+#include <benchmark/benchmark.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -101,6 +103,55 @@ class Backoff {
 template <class T>
 struct alignas(64) Padded {
   T value{};
+};
+
+// The read-only notify experiments (S1x, S2x, S3x, S6x; docs/benchmarks.md,
+// "Read-only notify"): what issue 11 §4's notify would cost, built from the
+// real code, without a second copy of the core.
+
+// What a read-only notify would run when nobody is registered: a seq_cst
+// fence, a load of the state word, a test of R; it writes nothing. (Nobody
+// ever registers here: the experiment times that path alone.)
+template <class Policy>
+struct ReadOnlyNotifyCore {
+  typename Policy::template Atomic<std::uintptr_t> state{0};
+};
+template <class Policy>
+void signal(ReadOnlyNotifyCore<Policy>& core) noexcept {
+  // Ordering: the store-buffering pattern: a seq_cst fence before the load,
+  // paired with the seq_cst fence a registration would need after its RMW
+  // (FencedRegistrationCore); the load itself may be relaxed.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // Ordering: relaxed, see the fence above.
+  const std::uintptr_t bits = core.state.load(std::memory_order_relaxed);
+  benchmark::DoNotOptimize((bits & DiatomicState::kRegistered) != 0);
+}
+
+// The real DiatomicWaker core with the fence that registration would need
+// for a read-only notify: register_waker, then a seq_cst fence, before the
+// consumer's re-check. notify() is today's.
+template <class Policy>
+struct FencedRegistrationCore {
+  detail::DiatomicCore<Policy> core;
+  void register_waker(const Waker& waker) {
+    core.register_waker(waker);
+    // Ordering: seq_cst fence, the registration's half of the store-buffering
+    // pattern (see signal(ReadOnlyNotifyCore&)).
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+  }
+};
+template <class Policy>
+void signal(FencedRegistrationCore<Policy>& fenced) noexcept {
+  fenced.core.notify();
+}
+
+struct ReadOnlyNotifyKind {
+  template <class Policy>
+  using Core = ReadOnlyNotifyCore<Policy>;
+};
+struct FencedRegistrationKind {
+  template <class Policy>
+  using Core = FencedRegistrationCore<Policy>;
 };
 
 // S1 to S3: one op is one round on one thread.
@@ -301,6 +352,92 @@ class alignas(64) SpinChannel {
 
  private:
   std::atomic<std::uint64_t> slot_{0};
+};
+
+// A floor for S5 with a wake-up (S5x): the raw spin plus what any waker-based
+// wake-up adds at the least. The sender stores the value, then makes one
+// locked RMW on a second cache line (the receiver's wake count, as the S5
+// waker's wake()); the receiver spins on that count, then reads the value.
+// No primitive, no registration.
+class alignas(64) WakeLineChannel {
+ public:
+  class Waiter {};
+
+  void send(std::uint64_t value) noexcept {
+    // Ordering: release, pairs with the acquire load in recv().
+    slot_.value.store(value, std::memory_order_release);
+    // Ordering: release, pairs with the acquire load in recv().
+    wakes_.value.fetch_add(1, std::memory_order_release);
+  }
+  [[nodiscard]] std::uint64_t recv(Waiter&) noexcept {
+    for (;;) {
+      // Ordering: acquire, pairs with the release fetch_add in send().
+      const std::uint64_t seen = wakes_.value.load(std::memory_order_acquire);
+      // Ordering: acquire, pairs with the release store in send().
+      if (const std::uint64_t value = slot_.value.load(std::memory_order_acquire)) {
+        // Ordering: relaxed, as in PrimitiveChannel::try_take().
+        slot_.value.store(0, std::memory_order_relaxed);
+        return value;
+      }
+      // Ordering: relaxed; the acquire load above, on the next turn, orders.
+      for (Backoff backoff; wakes_.value.load(std::memory_order_relaxed) == seen;) {
+        backoff.pause();
+      }
+    }
+  }
+
+ private:
+  Padded<std::atomic<std::uint64_t>> slot_;
+  Padded<std::atomic<std::uint64_t>> wakes_;
+};
+
+// The least a registration adds to WakeLineChannel (S5x): the receiver sets a
+// flag on a third cache line before it re-checks and spins (one RMW), and the
+// sender wakes it only if the flag was set, taking it with one RMW; a stale
+// flag costs a spurious wake later, as with AtomicWaker. Three RMWs per
+// hand-off, against DiatomicWaker's four (try_lock, wake, try_unlock, the
+// registration).
+class alignas(64) RegisteredWakeLineChannel {
+ public:
+  class Waiter {};
+
+  void send(std::uint64_t value) noexcept {
+    // Ordering: release, pairs with the acquire loads in recv().
+    slot_.value.store(value, std::memory_order_release);
+    // Ordering: acq_rel, against the receiver's fetch_or: one of the two RMWs
+    // reads the other, so either we see the flag or its re-check sees the value.
+    if (registered_.value.exchange(false, std::memory_order_acq_rel)) {
+      // Ordering: release, pairs with the acquire load in recv().
+      wakes_.value.fetch_add(1, std::memory_order_release);
+    }
+  }
+  [[nodiscard]] std::uint64_t recv(Waiter&) noexcept {
+    for (;;) {
+      if (const std::uint64_t value = try_take()) return value;
+      // Ordering: acquire, pairs with the release fetch_add in send().
+      const std::uint64_t seen = wakes_.value.load(std::memory_order_acquire);
+      // Ordering: acq_rel, pairs with the sender's exchange (see send()).
+      registered_.value.exchange(true, std::memory_order_acq_rel);
+      if (const std::uint64_t value = try_take()) return value;
+      // Ordering: relaxed; the next turn's loads order.
+      for (Backoff backoff; wakes_.value.load(std::memory_order_relaxed) == seen;) {
+        backoff.pause();
+      }
+    }
+  }
+
+ private:
+  std::uint64_t try_take() noexcept {
+    // Ordering: acquire, pairs with the release store in send().
+    const std::uint64_t value = slot_.value.load(std::memory_order_acquire);
+    // Ordering: relaxed, as in PrimitiveChannel::try_take().
+    if (value != 0) slot_.value.store(0, std::memory_order_relaxed);
+    return value;
+  }
+
+  Padded<std::atomic<std::uint64_t>> slot_;
+  Padded<std::atomic<bool>> registered_;
+  Padded<std::atomic<std::uint64_t>> wakes_;
 };
 
 // Ping-pong values: any non-zero value but kStop continues the game.

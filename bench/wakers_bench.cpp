@@ -181,9 +181,15 @@ std::size_t register_benchmarks() {
   add_primitive<AtomicWakerKind>(registry);
   registry.add(kFutexFloor, &ping_pong<FutexChannel>, Clock::kWall);
   registry.add(kSpinFloor, &ping_pong<SpinChannel>, Clock::kWall);
+  registry.add(kS5WakeLineFloor, &ping_pong<WakeLineChannel>, Clock::kWall);
+  registry.add(kS5RegisteredFloor, &ping_pong<RegisteredWakeLineChannel>, Clock::kWall);
   registry.add(kS5DiatomicSharedLine, &spin_ping_pong<DiatomicKind, kSharedLine>, Clock::kWall);
   registry.add(kS5AtomicWakerOwnLine, &spin_ping_pong<AtomicWakerKind, kOwnLine>, Clock::kWall);
   registry.add(kS5DiatomicOtherPair, &spin_ping_pong<DiatomicKind, kOtherLinePair>, Clock::kWall);
+  registry.add(kS1ReadOnly, &one_thread<NotifyNobody, ReadOnlyNotifyKind>, Clock::kCpu);
+  registry.add(kS2Fenced, &one_thread<SameWaker, FencedRegistrationKind>, Clock::kCpu);
+  registry.add(kS3Fenced, &one_thread<NewWaker, FencedRegistrationKind>, Clock::kCpu);
+  registry.add(kS6ReadOnly, &contended_notify<ReadOnlyNotifyKind>, Clock::kCpu);
   register_alternatives(registry);
   return registry.count();
 }
