@@ -14,8 +14,8 @@
 #include <diatomic/config.hpp>
 #include <diatomic/executor.hpp>
 #include <diatomic/export.hpp>
+#include <diatomic/waker.hpp>
 
-#include <condition_variable>
 #include <mutex>
 
 DIATOMIC_NAMESPACE_BEGIN
@@ -39,10 +39,15 @@ class RunLoop {
   /// A handle that queues jobs on this loop; cheap to copy.
   [[nodiscard]] RunLoopExecutor executor() noexcept;
 
-  /// Runs jobs on the calling thread, sleeping while the queue is empty, until
-  /// stop() is called; then returns after the job it is running, leaving the
-  /// rest queued. Returns at once if stop() was already called (stop is
-  /// sticky). One thread at a time.
+  /// Runs jobs on the calling thread, waiting in this_thread::park() while
+  /// the queue is empty, until stop() is called; then returns after the job it
+  /// is running, leaving the rest queued. Returns at once if stop() was
+  /// already called (stop is sticky). One thread at a time. The wait is
+  /// park()'s: a spin of at most this_thread::park_spin() (a job queued
+  /// meanwhile is picked up without a system call on either side), then a
+  /// futex sleep; execute() wakes the loop only while it waits. Throws
+  /// std::bad_alloc only if the calling thread's parker cannot be allocated
+  /// (this_thread::waker()), before it runs any job.
   DIATOMIC_EXPORT void run();
 
   /// Runs jobs on the calling thread until the queue is empty, including jobs
@@ -55,10 +60,11 @@ class RunLoop {
  private:
   friend class RunLoopExecutor;
   DIATOMIC_EXPORT void execute(Job job) noexcept;
+  void wake_locked() noexcept;
 
   std::mutex mutex_;
-  std::condition_variable ready_;
   detail::JobQueue queue_;           // guarded by mutex_
+  const Waker* sleeper_ = nullptr;   // guarded by mutex_: run()'s waker while it parks
   bool stopped_ = false;             // guarded by mutex_
 };
 
