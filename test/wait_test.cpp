@@ -500,10 +500,9 @@ TEST(CoAwaitDeathTest, destroying_a_coroutine_whose_poll_is_queued_aborts_with_a
 // holds the lock, so its unlock compare-exchange fails once and retries: 4.
 template <class E>
 Task counted_waiter(CountingDiatomicCore& core, int& turn, int& rounds, E executor) {
-  using Registrar = detail::CoreRegistrar<CountingDiatomicCore>;
   auto due = [&turn] { return turn != 0; };
   for (;;) {
-    co_await Wait<Registrar, decltype(due), false>(Registrar(core), due).resume_on(executor);
+    co_await Wait<CountingDiatomicCore, decltype(due), false>(core, due).resume_on(executor);
     turn = 0;
     ++rounds;
   }

@@ -258,13 +258,12 @@ static_assert(detail::AtomicPolicy<PausingPolicy>);
 TEST(CoAwaitThreads, completion_waits_for_a_notifier_inside_the_waker_call) {
   Watchdog watchdog("quiesce against a paused notifier");
   using Core = detail::DiatomicCore<PausingPolicy>;
-  using Registrar = detail::CoreRegistrar<Core>;
   Core core;
   std::stop_source stop;
   bool held = true;
   auto never = [] { return false; };
   Task waiter = [](Core& c, std::stop_token t, decltype(never) pred, bool& h) -> Task {
-    h = co_await Wait<Registrar, decltype(never), true>(Registrar(c), pred, std::move(t));
+    h = co_await Wait<Core, decltype(never), true>(c, pred, std::move(t));
   }(core, stop.get_token(), never, held);
   ASSERT_TRUE(core.state().registered());
 

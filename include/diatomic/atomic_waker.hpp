@@ -31,6 +31,7 @@
 ///   as if it had arrived just before the call.
 #pragma once
 
+#include <diatomic/atomic_waker_state.hpp>
 #include <diatomic/config.hpp>
 #include <diatomic/detail/atomic_policy.hpp>
 #include <diatomic/detail/atomic_waker_core.hpp>
@@ -60,7 +61,7 @@ class AtomicWaker {
   /// it (or not). Empty if nothing is registered or another call is on it.
   [[nodiscard]] Waker take() noexcept { return core_.take(); }
 
-  /// A snapshot of the state word, for diagnostics.
+  /// A snapshot of the state word, for diagnostics (diatomic/atomic_waker_state.hpp).
   [[nodiscard]] AtomicWakerState state() const noexcept { return core_.state(); }
 
  private:

@@ -4,7 +4,8 @@
 /// from a C++20 coroutine of any promise type, with a coroutine waker whose
 /// clone and drop are free, resumption on a chosen Executor, and cancellation
 /// by std::stop_token. Users write `co_await sink.wait_until(pred)` or
-/// `co_await sink.wait_until(pred).resume_on(ex)`; they never name Awaiter.
+/// `co_await sink.wait_until(pred).resume_on(ex)`; the awaiter's type is
+/// not theirs to name.
 ///
 /// Contract (quote this):
 ///   Resumption. The coroutine is resumed only once the wait completed: the
@@ -66,6 +67,7 @@
 #include <variant>
 
 DIATOMIC_NAMESPACE_BEGIN
+namespace detail {
 
 /// The awaiter of a wait object W, resumed through executor E. Not copyable
 /// or movable: its address is its waker's data pointer. Its polls are handed
@@ -74,12 +76,12 @@ DIATOMIC_NAMESPACE_BEGIN
 /// was idle; drive() polls while it owns the latch and suspends the wait or
 /// completes it.
 template <class W, Executor E>
-class Awaiter : private detail::JobNode {
+class Awaiter : private JobNode {
  public:
   /// What co_await yields: the wait's result_type.
   using result_type = typename W::result_type;
 
-  /// Made by co_await on a Wait (or by resume_on), not by users.
+  /// Made by co_await on a Wait (or by resume_on) only.
   Awaiter(W wait, E executor) noexcept(std::is_nothrow_move_constructible_v<W> &&
                                        std::is_nothrow_move_constructible_v<E>)
       : wait_(std::move(wait)), executor_(std::move(executor)) {
@@ -94,7 +96,7 @@ class Awaiter : private detail::JobNode {
     // The coroutine is destroyed while suspended here: seize the latch, if no
     // poll owns it.
     if (!latch().try_seize()) {
-      detail::fatal(
+      fatal(
           "a coroutine was destroyed while suspended in co_await on a diatomic wait that a "
           "wake had already queued for polling; request stop on the wait's std::stop_token "
           "and let the coroutine resume before destroying it");
@@ -125,7 +127,7 @@ class Awaiter : private detail::JobNode {
   }
 
  private:
-  using Latch = detail::PollLatch<detail::StdAtomicPolicy>;
+  using Latch = PollLatch<StdAtomicPolicy>;
 
   /// Where the poll latch lives and what the waker points to. Frame mode
   /// (the primitive can say that no notifier is inside the waker:
@@ -178,7 +180,7 @@ class Awaiter : private detail::JobNode {
     return true;
   }
 
-  static void run_job(detail::JobNode* node) noexcept {
+  static void run_job(JobNode* node) noexcept {
     auto* self = static_cast<Awaiter*>(node);
     if (self->drive()) self->handle_.resume();
   }
@@ -210,7 +212,7 @@ class Awaiter : private detail::JobNode {
   /// the awaiter outlives every call (see Lifetime in the header comment).
   static void frame_wake(void* data) noexcept {
     auto* self = static_cast<Awaiter*>(data);
-    const detail::WakeScope scope(self->wait_.primitive());
+    const WakeScope scope(self->wait_.primitive());
     self->schedule();
   }
   static void* frame_clone(void* data) noexcept { return data; }
@@ -229,18 +231,18 @@ class Awaiter : private detail::JobNode {
   std::conditional_t<kFrameWaker, Latch, std::optional<RcWaker<Relay>>> anchor_;
 };
 
+}  // namespace detail
+
 /// \cond WAIT_COAWAIT_DEFINITIONS (documented where Wait declares them)
-template <class Registrar, WaitPredicate Pred, bool Stoppable>
-Awaiter<Wait<Registrar, Pred, Stoppable>, InlineExecutor>
-Wait<Registrar, Pred, Stoppable>::operator co_await() && {
+template <class Primitive, WaitPredicate Pred, bool Stoppable>
+auto Wait<Primitive, Pred, Stoppable>::operator co_await() && {
   return std::move(*this).resume_on(InlineExecutor{});
 }
 
-template <class Registrar, WaitPredicate Pred, bool Stoppable>
+template <class Primitive, WaitPredicate Pred, bool Stoppable>
 template <Executor E>
-Awaiter<Wait<Registrar, Pred, Stoppable>, E> Wait<Registrar, Pred, Stoppable>::resume_on(
-    E executor) && {
-  return Awaiter<Wait, E>(std::move(*this), std::move(executor));
+auto Wait<Primitive, Pred, Stoppable>::resume_on(E executor) && {
+  return detail::Awaiter<Wait, E>(std::move(*this), std::move(executor));
 }
 /// \endcond
 

@@ -42,6 +42,7 @@
 #include <diatomic/detail/atomic_policy.hpp>
 #include <diatomic/detail/diatomic_core.hpp>
 #include <diatomic/detail/fatal.hpp>
+#include <diatomic/diatomic_state.hpp>
 #include <diatomic/wait_fwd.hpp>
 #include <diatomic/waker.hpp>
 
@@ -61,65 +62,6 @@ inline constexpr std::size_t kCacheLine = 64;
 
 /// The state machine over std::atomic, inlined into the user's code.
 using StdDiatomicCore = DiatomicCore<StdAtomicPolicy>;
-
-/// The consumer-side operations, written once for DiatomicWaker, WakeSink and
-/// WakeSinkRef. Derived provides `StdDiatomicCore& core() const`.
-template <class Derived>
-class SinkOps {
- public:
-  /// Registers `waker` to be called by the next notify(). Registering the
-  /// waker that was registered last (will_wake) copies nothing and costs one
-  /// RMW; a new waker is cloned (may throw; strong guarantee).
-  void register_waker(const Waker& waker) { core().register_waker(waker); }
-
-  /// Withdraws the registration. The cached waker is kept, so registering it
-  /// again is free.
-  void unregister() noexcept { core().unregister(); }
-
-  /// Withdraws the registration and drops the cached wakers, unless a notifier
-  /// is calling one at this moment (then they are dropped later, at the next
-  /// clear() or with the DiatomicWaker).
-  void clear() noexcept { core().clear(); }
-
-  /// A snapshot of the state word, for diagnostics.
-  [[nodiscard]] DiatomicState state() const noexcept { return core().state(); }
-
-  /// A wait for `pred` (diatomic/wait.hpp): run it with block_on(...) or
-  /// co_await it. The primitive must outlive the wait; waits are consumer-side
-  /// calls. Defined in diatomic/wait.hpp, which diatomic/block_on.hpp and
-  /// diatomic/coro.hpp include: this header stays free of the waits.
-  template <WaitPredicate Pred>
-  [[nodiscard]] Wait<CoreRegistrar<StdDiatomicCore>, Pred, false> wait_until(Pred pred);
-  /// As above, cancellable: a stop request on `token` completes the wait as
-  /// "stopped" and withdraws the registration.
-  template <WaitPredicate Pred>
-  [[nodiscard]] Wait<CoreRegistrar<StdDiatomicCore>, Pred, true> wait_until(
-      Pred pred, std::stop_token token);
-
- protected:
-  SinkOps() = default;
-  ~SinkOps() = default;
-
- private:
-  StdDiatomicCore& core() const noexcept { return static_cast<const Derived&>(*this).core(); }
-};
-
-/// The producer-side operation, written once for DiatomicWaker, WakeSource and
-/// WakeSourceRef.
-template <class Derived>
-class SourceOps {
- public:
-  /// Calls the registered waker if the consumer is registered, at most once per
-  /// registration; otherwise does nothing. Any thread; never blocks or spins.
-  void notify() const noexcept { core().notify(); }
-
- protected:
-  SourceOps() = default;
-  ~SourceOps() = default;
-
- private:
-  StdDiatomicCore& core() const noexcept { return static_cast<const Derived&>(*this).core(); }
-};
 }  // namespace detail
 
 class WakeSinkRef;
@@ -127,7 +69,8 @@ class WakeSourceRef;
 
 /// The primitive itself, for users who own its storage (no allocation). Use
 /// sink_ref() / source_ref() to hand out the two roles, or call the members
-/// directly, keeping to one consumer thread at a time.
+/// directly, keeping to one consumer thread at a time. WakeSink, WakeSinkRef,
+/// WakeSource and WakeSourceRef forward their calls to these members.
 ///
 /// Layout: the state word and the two waker slots fill a cache line of their
 /// own (alignof is 64, sizeof a multiple of it), so a channel's data declared
@@ -143,8 +86,7 @@ class WakeSourceRef;
 ///
 /// Lifetime: destroy it only when no notify() and no consumer-side call is in
 /// progress (checked where checks are on). Its destructor drops the cached wakers.
-class DiatomicWaker : public detail::SinkOps<DiatomicWaker>,
-                      public detail::SourceOps<DiatomicWaker> {
+class DiatomicWaker {
  public:
   /// Idle, with empty slots. constexpr: a `constinit` DiatomicWaker at
   /// namespace scope is constant-initialised.
@@ -152,20 +94,51 @@ class DiatomicWaker : public detail::SinkOps<DiatomicWaker>,
   DiatomicWaker(const DiatomicWaker&) = delete;
   DiatomicWaker& operator=(const DiatomicWaker&) = delete;
 
+  /// Registers `waker` to be called by the next notify(). Registering the
+  /// waker that was registered last (will_wake) copies nothing and costs one
+  /// RMW; a new waker is cloned (may throw; strong guarantee). Consumer side.
+  void register_waker(const Waker& waker) { core_.register_waker(waker); }
+
+  /// Withdraws the registration. The cached waker is kept, so registering it
+  /// again is free. Consumer side.
+  void unregister() noexcept { core_.unregister(); }
+
+  /// Withdraws the registration and drops the cached wakers, unless a notifier
+  /// is calling one at this moment (then they are dropped later, at the next
+  /// clear() or with the DiatomicWaker). Consumer side.
+  void clear() noexcept { core_.clear(); }
+
+  /// A snapshot of the state word, for diagnostics (diatomic/diatomic_state.hpp).
+  [[nodiscard]] DiatomicState state() const noexcept { return core_.state(); }
+
+  /// A wait for `pred` (diatomic/wait.hpp): run it with block_on(...) or
+  /// co_await it. The primitive must outlive the wait; waits are consumer-side
+  /// calls. Include diatomic/block_on.hpp or diatomic/coro.hpp to run it
+  /// (this header stays free of the waits).
+  template <WaitPredicate Pred>
+  [[nodiscard]] Wait<DiatomicWaker, Pred, false> wait_until(Pred pred) {
+    return {*this, std::move(pred)};
+  }
+  /// As above, cancellable: a stop request on `token` completes the wait as
+  /// "stopped" and withdraws the registration.
+  template <WaitPredicate Pred>
+  [[nodiscard]] Wait<DiatomicWaker, Pred, true> wait_until(Pred pred, std::stop_token token) {
+    return {*this, std::move(pred), std::move(token)};
+  }
+
+  /// Calls the registered waker if the consumer is registered, at most once per
+  /// registration; otherwise does nothing. Any thread; never blocks or spins.
+  void notify() const noexcept { core_.notify(); }
+
   /// The consumer role, borrowed: at most one should be in use at a time.
   [[nodiscard]] WakeSinkRef sink_ref() noexcept;
   /// The producer role, borrowed: copy it freely.
   [[nodiscard]] WakeSourceRef source_ref() noexcept;
 
  private:
-  friend class detail::SinkOps<DiatomicWaker>;
-  friend class detail::SourceOps<DiatomicWaker>;
-  friend class WakeSink;
-  friend class WakeSource;
-  friend class WakeSinkRef;
-  friend class WakeSourceRef;
-
-  detail::StdDiatomicCore& core() const noexcept { return core_; }
+  // The waits reach the core for what users do not call: a registration
+  // marked with its wait, and whether a notifier is inside a waker call.
+  friend class detail::Registrar<DiatomicWaker>;
 
   // On a cache line of its own: see "Layout" above.
   alignas(detail::kCacheLine) mutable detail::StdDiatomicCore core_;
@@ -185,7 +158,7 @@ class WakeSource;
 /// its wakers then stay alive until the last WakeSource goes. Wakers that own
 /// their target (RcWaker, this_thread::waker(), the coroutine awaiter's) make
 /// that safe.
-class WakeSink : public detail::SinkOps<WakeSink> {
+class WakeSink {
  public:
   /// Allocates the shared state; throws std::bad_alloc if that fails.
   WakeSink() : inner_(std::make_shared<DiatomicWaker>()) {}
@@ -205,14 +178,32 @@ class WakeSink : public detail::SinkOps<WakeSink> {
     if (inner_) inner_->clear();
   }
 
+  /// \copydoc DiatomicWaker::register_waker
+  void register_waker(const Waker& waker) { target().register_waker(waker); }
+  /// \copydoc DiatomicWaker::unregister
+  void unregister() noexcept { target().unregister(); }
+  /// \copydoc DiatomicWaker::clear
+  void clear() noexcept { target().clear(); }
+  /// \copydoc DiatomicWaker::state
+  [[nodiscard]] DiatomicState state() const noexcept { return target().state(); }
+  /// \copydoc DiatomicWaker::wait_until(Pred)
+  template <WaitPredicate Pred>
+  [[nodiscard]] Wait<DiatomicWaker, Pred, false> wait_until(Pred pred) {
+    return target().wait_until(std::move(pred));
+  }
+  /// \copydoc DiatomicWaker::wait_until(Pred,std::stop_token)
+  template <WaitPredicate Pred>
+  [[nodiscard]] Wait<DiatomicWaker, Pred, true> wait_until(Pred pred, std::stop_token token) {
+    return target().wait_until(std::move(pred), std::move(token));
+  }
+
   /// A new producer end for this sink.
   [[nodiscard]] WakeSource source() const noexcept;
 
  private:
-  friend class detail::SinkOps<WakeSink>;
-  detail::StdDiatomicCore& core() const noexcept {
+  DiatomicWaker& target() const noexcept {
     DIATOMIC_DEBUG_CHECK(inner_ != nullptr, "WakeSink used after it was moved from");
-    return inner_->core_;
+    return *inner_;
   }
 
   std::shared_ptr<DiatomicWaker> inner_;
@@ -220,15 +211,17 @@ class WakeSink : public detail::SinkOps<WakeSink> {
 
 /// A producer end of a WakeSink. Copyable; each copy keeps the shared state
 /// alive. notify() from any thread.
-class WakeSource : public detail::SourceOps<WakeSource> {
+class WakeSource {
+ public:
+  /// \copydoc DiatomicWaker::notify
+  void notify() const noexcept {
+    DIATOMIC_DEBUG_CHECK(inner_ != nullptr, "WakeSource used after it was moved from");
+    inner_->notify();
+  }
+
  private:
   friend class WakeSink;
-  friend class detail::SourceOps<WakeSource>;
   explicit WakeSource(std::shared_ptr<DiatomicWaker> inner) noexcept : inner_(std::move(inner)) {}
-  detail::StdDiatomicCore& core() const noexcept {
-    DIATOMIC_DEBUG_CHECK(inner_ != nullptr, "WakeSource used after it was moved from");
-    return inner_->core_;
-  }
 
   std::shared_ptr<DiatomicWaker> inner_;
 };
@@ -241,7 +234,7 @@ inline WakeSource WakeSink::source() const noexcept {
 /// so that the type system helps keep one consumer. The DiatomicWaker must
 /// outlive it. Its destructor does nothing: the registration and cached waker
 /// belong to the DiatomicWaker.
-class WakeSinkRef : public detail::SinkOps<WakeSinkRef> {
+class WakeSinkRef {
  public:
   /// Takes over the role; `other` may then only be assigned to or destroyed.
   WakeSinkRef(WakeSinkRef&& other) noexcept : target_(std::exchange(other.target_, nullptr)) {}
@@ -254,13 +247,31 @@ class WakeSinkRef : public detail::SinkOps<WakeSinkRef> {
   WakeSinkRef& operator=(const WakeSinkRef&) = delete;
   ~WakeSinkRef() = default;
 
+  /// \copydoc DiatomicWaker::register_waker
+  void register_waker(const Waker& waker) { target().register_waker(waker); }
+  /// \copydoc DiatomicWaker::unregister
+  void unregister() noexcept { target().unregister(); }
+  /// \copydoc DiatomicWaker::clear
+  void clear() noexcept { target().clear(); }
+  /// \copydoc DiatomicWaker::state
+  [[nodiscard]] DiatomicState state() const noexcept { return target().state(); }
+  /// \copydoc DiatomicWaker::wait_until(Pred)
+  template <WaitPredicate Pred>
+  [[nodiscard]] Wait<DiatomicWaker, Pred, false> wait_until(Pred pred) {
+    return target().wait_until(std::move(pred));
+  }
+  /// \copydoc DiatomicWaker::wait_until(Pred,std::stop_token)
+  template <WaitPredicate Pred>
+  [[nodiscard]] Wait<DiatomicWaker, Pred, true> wait_until(Pred pred, std::stop_token token) {
+    return target().wait_until(std::move(pred), std::move(token));
+  }
+
  private:
   friend class DiatomicWaker;
-  friend class detail::SinkOps<WakeSinkRef>;
   explicit WakeSinkRef(DiatomicWaker& target) noexcept : target_(&target) {}
-  detail::StdDiatomicCore& core() const noexcept {
+  DiatomicWaker& target() const noexcept {
     DIATOMIC_DEBUG_CHECK(target_ != nullptr, "WakeSinkRef used after it was moved from");
-    return target_->core_;
+    return *target_;
   }
 
   DiatomicWaker* target_;
@@ -268,12 +279,14 @@ class WakeSinkRef : public detail::SinkOps<WakeSinkRef> {
 
 /// The producer role of a DiatomicWaker the user owns; a copyable pointer. The
 /// DiatomicWaker must outlive every notify() made through it.
-class WakeSourceRef : public detail::SourceOps<WakeSourceRef> {
+class WakeSourceRef {
+ public:
+  /// \copydoc DiatomicWaker::notify
+  void notify() const noexcept { target_->notify(); }
+
  private:
   friend class DiatomicWaker;
-  friend class detail::SourceOps<WakeSourceRef>;
   explicit WakeSourceRef(DiatomicWaker& target) noexcept : target_(&target) {}
-  detail::StdDiatomicCore& core() const noexcept { return target_->core_; }
 
   DiatomicWaker* target_;
 };

@@ -70,8 +70,8 @@ struct fmt::formatter<diatomic::AtomicWakerState> : diatomic::detail::NoSpecForm
 // Anything with a state() snapshot: DiatomicWaker, WakeSink, WakeSinkRef,
 // AtomicWaker.
 template <class T>
-  requires(std::derived_from<T, diatomic::detail::SinkOps<T>> ||
-           std::same_as<T, diatomic::AtomicWaker>)
+  requires(std::same_as<T, diatomic::DiatomicWaker> || std::same_as<T, diatomic::WakeSink> ||
+           std::same_as<T, diatomic::WakeSinkRef> || std::same_as<T, diatomic::AtomicWaker>)
 struct fmt::formatter<T> : fmt::formatter<decltype(std::declval<const T&>().state())> {
   template <class Context>
   auto format(const T& primitive, Context& ctx) const -> decltype(ctx.out()) {

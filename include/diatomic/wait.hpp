@@ -66,11 +66,12 @@ struct Yield<R> {
   using type = std::remove_cvref_t<decltype(*std::declval<R>())>;
 };
 
-/// Registration on a dual-slot core (DiatomicWaker, WakeSink, WakeSinkRef).
-template <class Core>
-class CoreRegistrar {
+/// Registration on a dual-slot core: the std::atomic one behind DiatomicWaker
+/// (and so WakeSink, WakeSinkRef), or a core over a test policy.
+template <class Policy>
+class Registrar<DiatomicCore<Policy>> {
  public:
-  explicit CoreRegistrar(Core& core) noexcept : core_(&core) {}
+  explicit Registrar(DiatomicCore<Policy>& core) noexcept : core_(&core) {}
   void register_waker(const Waker& waker, const void* wait) { core_->register_waker(waker, wait); }
   void unregister() noexcept { core_->unregister(); }
   void begin_wait(const void* wait) noexcept { core_->begin_wait(wait); }
@@ -86,17 +87,25 @@ class CoreRegistrar {
   }
 
  private:
-  Core* core_;
+  DiatomicCore<Policy>* core_;
+};
+
+/// Registration on a DiatomicWaker: on its core.
+template <>
+class Registrar<DiatomicWaker> : public Registrar<StdDiatomicCore> {
+ public:
+  explicit Registrar(DiatomicWaker& waker) noexcept : Registrar<StdDiatomicCore>(waker.core_) {}
 };
 
 /// Registration on an AtomicWaker. It has no unregister: a stale registration
 /// costs one spurious wake later, which drivers absorb by polling again. It
 /// cannot tell when a wake it started has finished (take() returns before the
 /// waker is called), so it offers no quiesce(): co_await gives it a waker
-/// that owns a reference-counted relay instead (see Awaiter).
-class AtomicWakerRegistrar {
+/// that owns a reference-counted relay instead (see detail::Awaiter).
+template <>
+class Registrar<AtomicWaker> {
  public:
-  explicit AtomicWakerRegistrar(AtomicWaker& waker) noexcept : waker_(&waker) {}
+  explicit Registrar(AtomicWaker& waker) noexcept : waker_(&waker) {}
   void register_waker(const Waker& waker, const void*) { waker_->register_waker(waker); }
   void unregister() noexcept {}
   void begin_wait(const void*) noexcept {}
@@ -106,15 +115,16 @@ class AtomicWakerRegistrar {
   AtomicWaker* waker_;
 };
 
-}  // namespace detail
-
 template <class W, Executor E>
 class Awaiter;
 
-/// One wait for Pred on a primitive, run by block_on or co_await. Movable
-/// until a driver starts it.
-template <class Registrar, WaitPredicate Pred, bool Stoppable>
+}  // namespace detail
+
+/// One wait for Pred on a Primitive (DiatomicWaker or AtomicWaker), run by
+/// block_on or co_await. Made by wait_until; movable until a driver starts it.
+template <class Primitive, WaitPredicate Pred, bool Stoppable>
 class Wait {
+  using Registrar = detail::Registrar<Primitive>;
   using Value = typename detail::Yield<std::invoke_result_t<Pred&>>::type;
   static constexpr bool kYieldsValue = !std::is_void_v<Value>;
 
@@ -132,16 +142,15 @@ class Wait {
   /// for void.
   using output_type = std::conditional_t<std::is_void_v<result_type>, std::monostate, result_type>;
 
-  /// A wait for `pred` on the primitive behind `registrar`; made by
-  /// wait_until, not by users.
-  Wait(Registrar registrar, Pred pred) noexcept(std::is_nothrow_move_constructible_v<Pred>)
+  /// A wait for `pred` on `primitive`, as wait_until makes it.
+  Wait(Primitive& primitive, Pred pred) noexcept(std::is_nothrow_move_constructible_v<Pred>)
     requires(!Stoppable)
-      : registrar_(registrar), pred_(std::move(pred)) {}
+      : registrar_(primitive), pred_(std::move(pred)) {}
   /// As above, stopped by a stop request on `token`.
-  Wait(Registrar registrar, Pred pred, std::stop_token token) noexcept(
+  Wait(Primitive& primitive, Pred pred, std::stop_token token) noexcept(
       std::is_nothrow_move_constructible_v<Pred>)
     requires Stoppable
-      : registrar_(registrar), pred_(std::move(pred)), token_(std::move(token)) {}
+      : registrar_(primitive), pred_(std::move(pred)), token_(std::move(token)) {}
   /// Movable until a driver starts it (co_await moves it into the awaiter).
   Wait(Wait&&) = default;
   Wait& operator=(Wait&&) = delete;
@@ -199,18 +208,19 @@ class Wait {
   }
 
   /// co_await, resumed on the notifying thread (InlineExecutor). Defined in
-  /// diatomic/coro.hpp: include it to co_await.
-  [[nodiscard]] Awaiter<Wait, InlineExecutor> operator co_await() &&;
+  /// diatomic/coro.hpp: include it to co_await. The awaiter it returns is
+  /// not for users to name or keep.
+  [[nodiscard]] auto operator co_await() &&;
 
   /// co_await, resumed through `executor` (RunLoop::executor(), an asio
   /// executor via diatomic/asio.hpp, or any Executor). Defined in
   /// diatomic/coro.hpp.
   template <Executor E>
-  [[nodiscard]] Awaiter<Wait, E> resume_on(E executor) &&;
+  [[nodiscard]] auto resume_on(E executor) &&;
 
  private:
   template <class, Executor>
-  friend class Awaiter;
+  friend class detail::Awaiter;
 
   // Whether the primitive can say that no notifier is inside a waker call
   // (then co_await uses a free, non-owning waker; see Awaiter).
@@ -237,20 +247,6 @@ class Wait {
   [[no_unique_address]] std::conditional_t<Stoppable, std::stop_token, std::monostate> token_;
 };
 
-namespace detail {
-template <class Derived>
-template <WaitPredicate Pred>
-Wait<CoreRegistrar<StdDiatomicCore>, Pred, false> SinkOps<Derived>::wait_until(Pred pred) {
-  return {CoreRegistrar<StdDiatomicCore>(core()), std::move(pred)};
-}
-template <class Derived>
-template <WaitPredicate Pred>
-Wait<CoreRegistrar<StdDiatomicCore>, Pred, true> SinkOps<Derived>::wait_until(
-    Pred pred, std::stop_token token) {
-  return {CoreRegistrar<StdDiatomicCore>(core()), std::move(pred), std::move(token)};
-}
-}  // namespace detail
-
 /// Waits on an AtomicWaker: the same protocol, results and drivers as
 /// sink.wait_until (block_on, co_await). The registration is not withdrawn
 /// when the wait completes (AtomicWaker has no unregister): the waker stays
@@ -258,15 +254,14 @@ Wait<CoreRegistrar<StdDiatomicCore>, Pred, true> SinkOps<Derived>::wait_until(
 /// which costs a parked thread one extra poll and a completed co_await
 /// nothing (its waker owns a relay that outlives the frame).
 template <WaitPredicate Pred>
-[[nodiscard]] Wait<detail::AtomicWakerRegistrar, Pred, false> wait_until(AtomicWaker& waker,
-                                                                         Pred pred) {
-  return {detail::AtomicWakerRegistrar(waker), std::move(pred)};
+[[nodiscard]] Wait<AtomicWaker, Pred, false> wait_until(AtomicWaker& waker, Pred pred) {
+  return {waker, std::move(pred)};
 }
 /// As above, stopped by a stop request on `token`.
 template <WaitPredicate Pred>
-[[nodiscard]] Wait<detail::AtomicWakerRegistrar, Pred, true> wait_until(AtomicWaker& waker, Pred pred,
-                                                                        std::stop_token token) {
-  return {detail::AtomicWakerRegistrar(waker), std::move(pred), std::move(token)};
+[[nodiscard]] Wait<AtomicWaker, Pred, true> wait_until(AtomicWaker& waker, Pred pred,
+                                                       std::stop_token token) {
+  return {waker, std::move(pred), std::move(token)};
 }
 
 DIATOMIC_NAMESPACE_END

@@ -27,12 +27,13 @@ concept WaitPredicate = std::invocable<P&> && (std::same_as<std::invoke_result_t
                                                OptionalLike<std::invoke_result_t<P&>>);
 
 /// One wait for Pred on a primitive (defined in diatomic/wait.hpp).
-template <class Registrar, WaitPredicate Pred, bool Stoppable>
+template <class Primitive, WaitPredicate Pred, bool Stoppable>
 class Wait;
 
 namespace detail {
-template <class Core>
-class CoreRegistrar;
+/// How a wait registers on a Primitive (defined in diatomic/wait.hpp).
+template <class Primitive>
+class Registrar;
 }  // namespace detail
 
 DIATOMIC_NAMESPACE_END

@@ -7,6 +7,7 @@
 // Nothing here is API: use diatomic/atomic_waker.hpp.
 #pragma once
 
+#include <diatomic/atomic_waker_state.hpp>
 #include <diatomic/config.hpp>
 #include <diatomic/detail/atomic_policy.hpp>
 #include <diatomic/detail/fatal.hpp>
@@ -15,34 +16,6 @@
 #include <cstdint>
 
 DIATOMIC_NAMESPACE_BEGIN
-
-/// A snapshot of an AtomicWaker state word, for diagnostics and tests.
-///
-/// Valid states:
-///   WAITING                 idle; the slot holds the registered waker, if any
-///   REGISTERING             a register_waker call owns the slot
-///   WAKING                  a take() owns the slot
-///   REGISTERING | WAKING    a take() arrived during a registration; the
-///                           registrant will wake the new waker itself
-struct AtomicWakerState {
-  static constexpr std::uintptr_t kWaiting = 0;            ///< WAITING
-  static constexpr std::uintptr_t kRegistering = 1u << 0;  ///< REGISTERING
-  static constexpr std::uintptr_t kWaking = 1u << 1;       ///< WAKING
-
-  std::uintptr_t bits = 0;  ///< The state word's value.
-
-  /// REGISTERING is set.
-  [[nodiscard]] constexpr bool registering() const noexcept { return (bits & kRegistering) != 0; }
-  /// WAKING is set.
-  [[nodiscard]] constexpr bool waking() const noexcept { return (bits & kWaking) != 0; }
-  /// One of the valid states above.
-  [[nodiscard]] constexpr bool valid() const noexcept {
-    return (bits & ~(kRegistering | kWaking)) == 0;
-  }
-  /// Same bits.
-  friend constexpr bool operator==(AtomicWakerState, AtomicWakerState) = default;
-};
-
 namespace detail {
 
 template <class Policy>
