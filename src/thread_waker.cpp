@@ -2,7 +2,9 @@
 // The thread parker behind this_thread::waker() and this_thread::park(): one
 // parker per thread, a three-state futex word, shared with its wakers through
 // the library's reference-counted waker (RcWaker); park() spins adaptively on
-// the word before the futex wait.
+// the word before the futex wait (detail/parker_core.hpp has the word's
+// state machine).
+#include <diatomic/detail/parker_core.hpp>
 #include <diatomic/rc_waker.hpp>
 #include <diatomic/thread_waker.hpp>
 
@@ -21,56 +23,42 @@ DIATOMIC_NAMESPACE_BEGIN
 namespace this_thread {
 namespace {
 
-// Parker states, as in Rust's futex parker:
-//   kEmpty    no token, nobody parked
-//   kNotified a token is waiting to be consumed by park()
-//   kParked   the owning thread is in (or about to enter) the futex wait
-// Transitions:
-//   park():   (spin: reads only, until kNotified or the spin's deadline)
-//             kNotified -> kEmpty (return at once)
-//             kEmpty -> kParked, sleep while kParked, then kNotified -> kEmpty
-//   Parker::wake(): any -> kNotified; futex wake only if it was kParked
-//             (never while the owner spins: the word is kEmpty then)
-constexpr std::uint32_t kEmpty = 0;
-constexpr std::uint32_t kNotified = 1;
-constexpr std::uint32_t kParked = ~std::uint32_t{0};  // kEmpty - 1
-
 static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
 static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t),
               "the futex word must be a plain 32-bit integer");
 
-void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected) noexcept {
+// The kernel's futex, for detail::ParkerCore.
+struct Futex {
+  static void wait(std::atomic<std::uint32_t>& word, std::uint32_t expected) noexcept {
 #if defined(__linux__)
-  // The kernel re-checks word == expected atomically with going to sleep, so a
-  // wake between our check and the sleep is not lost. EINTR and EAGAIN simply
-  // return; the caller loops on the state.
-  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, expected,
-          nullptr, nullptr, 0);
+    // The kernel re-checks word == expected atomically with going to sleep, so
+    // a wake between our check and the sleep is not lost. EINTR and EAGAIN
+    // simply return; the caller loops on the state.
+    syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, expected,
+            nullptr, nullptr, 0);
 #else
-  // Ordering: relaxed; the compare_exchange in park(), our caller, acquires.
-  word.wait(expected, std::memory_order_relaxed);
+    // Ordering: relaxed; the compare_exchange in ParkerCore::park(), our
+    // caller, acquires.
+    word.wait(expected, std::memory_order_relaxed);
 #endif
-}
+  }
 
-void futex_wake_one(std::atomic<std::uint32_t>& word) noexcept {
+  static void wake_one(std::atomic<std::uint32_t>& word) noexcept {
 #if defined(__linux__)
-  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, 1, nullptr,
-          nullptr, 0);
+    syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, 1, nullptr,
+            nullptr, 0);
 #else
-  word.notify_one();
+    word.notify_one();
 #endif
-}
-
-// The target of a thread's wakers: waking it unparks the thread.
-struct Parker {
-  std::atomic<std::uint32_t> state{kEmpty};
-
-  void wake() noexcept {
-    // Ordering: release, pairs with the acquire in park(): the waker's prior
-    // writes are visible to the parked thread once it consumes the token.
-    if (state.exchange(kNotified, std::memory_order_release) == kParked) futex_wake_one(state);
   }
 };
+
+// The target of a thread's wakers: waking it unparks the thread. Its states
+// and transitions: detail/parker_core.hpp; park() below spins on the word
+// (reads only) before ParkerCore::park() (the spin ends at kNotified; the
+// word is kEmpty while the owner spins, so no wake calls the futex then).
+using Parker = detail::ParkerCore<detail::StdAtomicPolicy, Futex>;
+constexpr std::uint32_t kNotified = Parker::kNotified;
 
 using Clock = std::chrono::steady_clock;
 
@@ -145,21 +133,10 @@ void park() {
   const std::chrono::nanoseconds max_spin = park_spin();
   const bool spins = max_spin.count() > 0;
   const Clock::time_point start = spins ? Clock::now() : Clock::time_point{};
-  if (spins) spin_for_token(parker->state, start + max_spin / (1u << spin_shift));
-  // Ordering: acquire, pairs with the release exchange in Parker::wake() whose
-  // token this consumes. kNotified -> kEmpty returns; kEmpty -> kParked sleeps.
-  if (parker->state.fetch_sub(1, std::memory_order_acquire) == kNotified) {
+  if (spins) spin_for_token(parker->word(), start + max_spin / (1u << spin_shift));
+  if (!parker->park()) {
     spin_shift = 0;  // the spin caught the token (or nearly): keep spinning fully
     return;
-  }
-  for (;;) {
-    futex_wait(parker->state, kParked);
-    std::uint32_t expected = kNotified;
-    // Ordering: acquire, pairs with the release exchange in Parker::wake().
-    if (parker->state.compare_exchange_strong(expected, kEmpty, std::memory_order_acquire,
-                                              std::memory_order_relaxed)) {
-      break;
-    }
   }
   if (spins) {
     // Missed by a shortened spin but no longer than a full one: spin fully

@@ -65,6 +65,17 @@ const Scenario kSpuriousNotify{.producers = {{T}, {S, T}}, .preemption_bound = 2
 const Scenario kNewWakerEveryPoll{.producers = {{T}, {T}}, .wakers = 3, .preemption_bound = 3};
 const Scenario kThreeProducers{.producers = {{T}, {T}, {T}}, .preemption_bound = 1};
 const Scenario kSlotReuse{.producers = {{T, T}, {T}}, .wakers = 3, .preemption_bound = 2};
+const Scenario kPolledAgain{
+    .producers = {{T}, {T}}, .wakers = 3, .polls_without_parking = 2, .preemption_bound = 2};
+const Scenario kAwaitEachToken{
+    .producers = {{T}, {T}}, .preemption_bound = 2, .protocol = Protocol::kAwaitEachToken};
+
+const Scenario kParkOnce{.producers = {{T}},
+                         .preemption_bound = 3,
+                         .spurious_wakeups = 1,
+                         .protocol = Protocol::kParkOnceThenRead};
+const Scenario kParkUntilTwoTokens{
+    .producers = {{T}, {T}}, .preemption_bound = 3, .spurious_wakeups = 1};
 
 Scenario with_bug(Scenario scenario, Mutation mutation) {
   scenario.mutation = mutation;
@@ -95,6 +106,13 @@ TEST(DiatomicExplorer, slot_reuse_with_three_wakers_and_three_notifies_is_race_f
   expect_correct(explore_diatomic, kSlotReuse);
 }
 
+TEST(DiatomicExplorer, consumer_polled_again_before_it_waits_is_race_free) {
+  expect_correct(explore_diatomic, kPolledAgain);
+}
+TEST(DiatomicExplorer, awaiting_in_a_loop_with_the_same_waker_is_race_free) {
+  expect_correct(explore_diatomic, kAwaitEachToken);
+}
+
 TEST(AtomicWakerExplorer, two_producers_one_token_each_never_lose_a_wakeup) {
   expect_correct(explore_atomic_waker, kTwoProducers);
 }
@@ -110,6 +128,9 @@ TEST(AtomicWakerExplorer, three_producers_never_lose_a_wakeup) {
 TEST(AtomicWakerExplorer, slot_reuse_with_three_wakers_and_three_notifies_is_race_free) {
   expect_correct(explore_atomic_waker, kSlotReuse);
 }
+TEST(AtomicWakerExplorer, consumer_polled_again_before_it_waits_is_race_free) {
+  expect_correct(explore_atomic_waker, kPolledAgain);
+}
 
 TEST(DiatomicStaleReads, two_producers_one_token_each_never_lose_a_wakeup) {
   expect_correct(explore_diatomic, with_stale_reads(kTwoProducers));
@@ -124,6 +145,13 @@ TEST(DiatomicStaleReads, slot_reuse_with_three_wakers_and_three_notifies_is_race
   expect_correct(explore_diatomic, with_stale_reads(kSlotReuse));
 }
 
+TEST(DiatomicStaleReads, consumer_polled_again_before_it_waits_is_race_free) {
+  expect_correct(explore_diatomic, with_stale_reads(kPolledAgain));
+}
+TEST(DiatomicStaleReads, awaiting_in_a_loop_with_the_same_waker_is_race_free) {
+  expect_correct(explore_diatomic, with_stale_reads(kAwaitEachToken));
+}
+
 TEST(AtomicWakerStaleReads, two_producers_one_token_each_never_lose_a_wakeup) {
   expect_correct(explore_atomic_waker, with_stale_reads(kTwoProducers));
 }
@@ -135,6 +163,22 @@ TEST(AtomicWakerStaleReads, consumer_changing_its_waker_every_poll_is_always_wok
 }
 TEST(AtomicWakerStaleReads, slot_reuse_with_three_wakers_and_three_notifies_is_race_free) {
   expect_correct(explore_atomic_waker, with_stale_reads(kSlotReuse));
+}
+TEST(AtomicWakerStaleReads, consumer_polled_again_before_it_waits_is_race_free) {
+  expect_correct(explore_atomic_waker, with_stale_reads(kPolledAgain));
+}
+
+TEST(ParkerExplorer, one_wake_unparks_and_hands_over_the_payload) {
+  expect_correct(explore_parker, kParkOnce);
+}
+TEST(ParkerExplorer, two_wakes_never_leave_the_parker_parked) {
+  expect_correct(explore_parker, kParkUntilTwoTokens);
+}
+TEST(ParkerStaleReads, one_wake_unparks_and_hands_over_the_payload) {
+  expect_correct(explore_parker, with_stale_reads(kParkOnce, 2));
+}
+TEST(ParkerStaleReads, two_wakes_never_leave_the_parker_parked) {
+  expect_correct(explore_parker, with_stale_reads(kParkUntilTwoTokens, 2));
 }
 
 // Each seeded bug in both models: the stale-read model keeps every

@@ -27,6 +27,31 @@ const char* order_name(std::memory_order order) noexcept {
   return "?";
 }
 
+void Futex::wait(Atomic<std::uint32_t>& word, std::uint32_t expected) {
+  if (!Scheduler::on_scenario_thread()) return;
+  Scheduler& scheduler = *Scheduler::active();
+  scheduler.point();
+  if (word.peek() != expected) {
+    scheduler.record("futex wait", word.name(), "returns: the word changed");
+    return;
+  }
+  if (scheduler.spurious_wakeup()) {
+    scheduler.record("futex wait", word.name(), "returns spuriously");
+    return;
+  }
+  scheduler.record("futex wait", word.name(), "sleeps");
+  scheduler.futex_wait(&word);
+  scheduler.record("futex woken", word.name(), "");
+}
+
+void Futex::wake_one(Atomic<std::uint32_t>& word) {
+  if (!Scheduler::on_scenario_thread()) return;
+  Scheduler& scheduler = *Scheduler::active();
+  scheduler.point();
+  const bool woke = scheduler.futex_wake_one(&word);
+  scheduler.record("futex wake", word.name(), woke ? "wakes the sleeper" : "nobody sleeps");
+}
+
 bool acquires(std::memory_order order) noexcept {
   return order == std::memory_order_acquire || order == std::memory_order_acq_rel ||
          order == std::memory_order_seq_cst || order == std::memory_order_consume;

@@ -90,7 +90,7 @@ PolicyConfig& policy_config() noexcept;
 
 template <class T>
 [[nodiscard]] std::string show(T value) {
-  if constexpr (std::is_same_v<T, std::uintptr_t>) {
+  if constexpr (std::is_same_v<T, std::uintptr_t> || std::is_same_v<T, std::uint32_t>) {
     if (policy_config().format != nullptr) return policy_config().format(value);
   }
   return std::to_string(value);
@@ -156,6 +156,12 @@ class Atomic {
     return compare_exchange(expected, desired, success, failure, true, site);
   }
 
+  // For the modelled futex: the latest store (the kernel compares with it
+  // atomically with going to sleep), read with no scheduling point and no
+  // happens-before; and the word's name in traces.
+  [[nodiscard]] T peek() const noexcept { return history_.back().value; }
+  [[nodiscard]] const std::string& name() const noexcept { return name_; }
+
  private:
   // One store of the modification order: its value, and what an acquire that
   // reads it synchronises with (its release sequence's views).
@@ -165,7 +171,9 @@ class Atomic {
   };
 
   static std::string make_name() {
-    const char* kind = std::is_same_v<T, std::uintptr_t> ? "state" : "count";
+    const char* kind = std::is_same_v<T, std::uintptr_t>   ? "state"
+                       : std::is_same_v<T, std::uint32_t> ? "parker"
+                                                          : "count";
     Scheduler* scheduler = Scheduler::active();
     return scheduler != nullptr ? scheduler->name_object(kind) : kind;
   }
@@ -398,6 +406,16 @@ class Cell {
   mutable int last_writer_ = -1;  // of the last finished write by a scenario thread
   mutable std::uint32_t write_epoch_ = 0;
   mutable std::vector<std::uint32_t> read_epochs_;  // per thread, its last finished read
+};
+
+// The futex of detail::ParkerCore, modelled: wait() is a scheduling point;
+// if the word still holds `expected` it either returns spuriously (a choice,
+// within the schedule's spurious wake-up bound) or sleeps until a
+// wake_one() on the word picks it. Neither orders memory, as the kernel's
+// does not promise to: ParkerCore's own acquire must.
+struct Futex {
+  static void wait(Atomic<std::uint32_t>& word, std::uint32_t expected);
+  static void wake_one(Atomic<std::uint32_t>& word);
 };
 
 struct Policy {

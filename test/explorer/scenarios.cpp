@@ -8,6 +8,7 @@
 
 #include <diatomic/detail/atomic_waker_core.hpp>
 #include <diatomic/detail/diatomic_core.hpp>
+#include <diatomic/detail/parker_core.hpp>
 #include <diatomic/fmt.hpp>
 
 #include <fmt/format.h>
@@ -21,6 +22,7 @@ namespace {
 
 using DiatomicCore = detail::DiatomicCore<Policy>;
 using AtomicWakerCore = detail::AtomicWakerCore<Policy>;
+using ParkerCore = detail::ParkerCore<Policy, Futex>;
 
 // The target of one of the consumer's wakers: counts live references and
 // holds a wake-up token that the consumer waits for.
@@ -37,11 +39,12 @@ class Target {
   }
   [[nodiscard]] int live() const noexcept { return live_; }
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
-  // The frame goes away: any wake still running, or not ordered before, is
-  // a data race on it.
-  void retire() {
-    // Exclusive: the consumer retires a frame once no notifier may call it.
-    frame_.with_mut([](bool& gone) { gone = true; });
+  // The frame is re-initialised or goes away: any wake still running, or
+  // not ordered before, is a data race on it.
+  void write_frame() {
+    // Exclusive: the consumer writes a frame only once no notifier may call
+    // it, or before registering it again.
+    frame_.with_mut([](bool& written) { written = true; });
   }
 
   // Waits until one of this target's wakers was called, and consumes the
@@ -130,28 +133,46 @@ void notify(AtomicWakerCore& core) {
   core.wake();
 }
 
-// One schedule of a scenario over the primitive Core.
-template <class Core>
-class PrimitiveRun final : public Execution {
+// What every run of a scenario has: the consumer's thread, one thread per
+// producer, and the number of tokens they hand over.
+class ScenarioRun : public Execution {
  public:
-  explicit PrimitiveRun(const Scenario& scenario)
-      : scenario_(scenario), core_(std::make_unique<Core>()) {
-    for (int i = 0; i < scenario.wakers; ++i) {
-      targets_.push_back(std::make_unique<Target>(fmt::format("waker{}", i),
-                                                  scenario.ending == Ending::kQuiesce));
-    }
+  ScenarioRun(const Scenario& scenario, const char* consumer)
+      : scenario_(scenario), consumer_(consumer) {
     for (const auto& actions : scenario.producers) {
       for (Action action : actions) expected_ += action == Action::kToken ? 1 : 0;
     }
   }
 
-  std::vector<Thread> threads() override {
+  std::vector<Thread> threads() final {
     std::vector<Thread> threads;
-    threads.push_back({"consumer", [this] { consume(); }});
+    threads.push_back({consumer_, [this] { consume(); }});
     for (std::size_t i = 0; i < scenario_.producers.size(); ++i) {
       threads.push_back({fmt::format("producer{}", i), [this, i] { produce(i); }});
     }
     return threads;
+  }
+
+ protected:
+  virtual void consume() = 0;
+  virtual void produce(std::size_t producer) = 0;
+
+  const Scenario& scenario_;
+  const char* consumer_;
+  int expected_ = 0;
+};
+
+// One schedule of a scenario over the primitive Core.
+template <class Core>
+class PrimitiveRun final : public ScenarioRun {
+ public:
+  explicit PrimitiveRun(const Scenario& scenario)
+      : ScenarioRun(scenario, "consumer"), core_(std::make_unique<Core>()) {
+    for (int i = 0; i < scenario.wakers; ++i) {
+      targets_.push_back(std::make_unique<Target>(
+          fmt::format("waker{}", i), scenario.ending == Ending::kQuiesce ||
+                                         scenario.protocol == Protocol::kAwaitEachToken));
+    }
   }
 
   std::optional<std::string> check() override {
@@ -173,10 +194,15 @@ class PrimitiveRun final : public Execution {
     // if register_waker or notify lacks an acquire or a release it needs,
     // the stale-read model lets the re-check miss a token, and the consumer
     // waits for a wake-up that never comes.
-    return tokens_.load(std::memory_order_relaxed) == expected_;
+    return tokens() == expected_;
+  }
+  [[nodiscard]] int tokens() const {
+    // Ordering: relaxed, as in done().
+    return tokens_.load(std::memory_order_relaxed);
   }
 
-  void consume() {
+  void consume() override {
+    if (scenario_.protocol == Protocol::kAwaitEachToken) return await_each_token();
     if (done()) return finish(false);
     for (std::size_t poll = 0;; ++poll) {
       Target& target = *targets_[poll % targets_.size()];
@@ -192,7 +218,39 @@ class PrimitiveRun final : public Execution {
         core_->register_waker(waker);
         if (done()) return finish(true);
       }
+      if (poll < static_cast<std::size_t>(scenario_.polls_without_parking)) {
+        Scheduler::active()->yield();
+        continue;
+      }
       target.park();
+    }
+  }
+
+  // Protocol::kAwaitEachToken: the k-th await waits for k tokens.
+  void await_each_token() {
+    if constexpr (requires { core_->notifying(); }) {
+      Target& target = *targets_.front();
+      for (int k = 1; k <= expected_; ++k) {
+        target.write_frame();
+        for (;;) {
+          const Waker waker = target.waker();
+          core_->register_waker(waker);
+          if (tokens() >= k) break;
+          target.park();
+        }
+        quiesce();
+      }
+    } else {
+      Scheduler::active()->fail("Protocol::kAwaitEachToken needs notifying() (DiatomicWaker)");
+    }
+  }
+
+  // As the co_await awaiter before its frame is reused or goes: no notifier
+  // is, or will be, inside a call of one of its wakers.
+  void quiesce() {
+    if constexpr (requires { core_->notifying(); }) {
+      core_->unregister();
+      while (core_->notifying()) Scheduler::active()->yield();
     }
   }
 
@@ -207,16 +265,15 @@ class PrimitiveRun final : public Execution {
           core_->clear();
           return;
         case Ending::kQuiesce:
-          core_->unregister();
-          while (core_->notifying()) Scheduler::active()->yield();
-          for (const auto& target : targets_) target->retire();
+          quiesce();
+          for (const auto& target : targets_) target->write_frame();
           return;
       }
     }
     static_cast<void>(registered);
   }
 
-  void produce(std::size_t producer) {
+  void produce(std::size_t producer) override {
     for (Action action : scenario_.producers[producer]) {
       // Ordering: relaxed, as the check in done(): the token reaches the
       // consumer through notify() alone.
@@ -225,14 +282,50 @@ class PrimitiveRun final : public Execution {
     }
   }
 
-  const Scenario& scenario_;
   std::vector<std::unique_ptr<Target>> targets_;
   std::unique_ptr<Core> core_;
   Atomic<int> tokens_{0};  // the payload: tokens handed to the consumer so far
-  int expected_ = 0;
 };
 
-// Trace formats of the two state words: the flags only.
+// One schedule of a scenario over the thread parker.
+class ParkerRun final : public ScenarioRun {
+ public:
+  explicit ParkerRun(const Scenario& scenario) : ScenarioRun(scenario, "parker") {}
+  std::optional<std::string> check() override { return std::nullopt; }
+
+ private:
+  void consume() override {
+    if (scenario_.protocol == Protocol::kParkOnceThenRead) {
+      static_cast<void>(core_.park());
+      // Shared: the producer wrote it before its wake.
+      payload_.with([](const bool&) {});
+      return;
+    }
+    // Ordering: relaxed: only the parker orders what the re-check reads.
+    while (tokens_.load(std::memory_order_relaxed) != expected_) static_cast<void>(core_.park());
+  }
+
+  void produce(std::size_t producer) override {
+    for (Action action : scenario_.producers[producer]) {
+      if (action == Action::kToken) {
+        if (scenario_.protocol == Protocol::kParkOnceThenRead) {
+          // Exclusive: one producer, and the parker reads it after its wake.
+          payload_.with_mut([](bool& written) { written = true; });
+        }
+        // Ordering: relaxed, as the re-check: the token reaches the parker
+        // through wake() and park() alone.
+        tokens_.fetch_add(1, std::memory_order_relaxed);
+      }
+      core_.wake();
+    }
+  }
+
+  ParkerCore core_;
+  Cell<bool> payload_{"payload"};
+  Atomic<int> tokens_{0};
+};
+
+// Trace formats of the state words: the flags only.
 std::string strip_type(std::string text) {
   return text.substr(text.find('{'));
 }
@@ -242,16 +335,28 @@ std::string diatomic_word(std::uintptr_t word) {
 std::string atomic_waker_word(std::uintptr_t word) {
   return strip_type(fmt::format("{}", AtomicWakerState{word}));
 }
+std::string parker_word(std::uintptr_t word) {
+  switch (word) {
+    case ParkerCore::kEmpty:
+      return "empty";
+    case ParkerCore::kNotified:
+      return "notified";
+    case ParkerCore::kParked:
+      return "parked";
+    default:
+      return fmt::format("{:#x}", word);
+  }
+}
 
-template <class Core>
+template <class Run>
 Result run(const Scenario& scenario, WordFormat format) {
   policy_config() =
       PolicyConfig{.mutation = scenario.mutation, .weaken = scenario.weaken, .format = format};
   Scheduler scheduler(Options{.preemption_bound = scenario.preemption_bound,
                               .stale_reads = scenario.stale_reads,
-                              .spurious_failures = scenario.spurious_failures});
-  Result result =
-      scheduler.explore([&] { return std::make_unique<PrimitiveRun<Core>>(scenario); });
+                              .spurious_failures = scenario.spurious_failures,
+                              .spurious_wakeups = scenario.spurious_wakeups});
+  Result result = scheduler.explore([&] { return std::make_unique<Run>(scenario); });
   policy_config() = PolicyConfig{};
   return result;
 }
@@ -266,11 +371,15 @@ Scenario with_stale_reads(Scenario scenario, int preemption_bound) {
 }
 
 Result explore_diatomic(const Scenario& scenario) {
-  return run<DiatomicCore>(scenario, &diatomic_word);
+  return run<PrimitiveRun<DiatomicCore>>(scenario, &diatomic_word);
 }
 
 Result explore_atomic_waker(const Scenario& scenario) {
-  return run<AtomicWakerCore>(scenario, &atomic_waker_word);
+  return run<PrimitiveRun<AtomicWakerCore>>(scenario, &atomic_waker_word);
+}
+
+Result explore_parker(const Scenario& scenario) {
+  return run<ParkerRun>(scenario, &parker_word);
 }
 
 namespace bugs {

@@ -30,6 +30,16 @@ enum class Protocol {
   // second registration finds U and R both set and withdraws R first).
   kRegisterTwiceThenRecheck,
   kRecheckThenRegister,  // seeded bug: check, then register, then wait
+  // DiatomicWaker only: a coroutine that co_awaits in a loop, one await per
+  // token. Its frame does not move, so every await registers the same waker
+  // (the cached one: register_waker's same-waker path); each await first
+  // re-initialises the frame (a write of the checked frame that each wake
+  // reads) and ends as kQuiesce does (unregister, wait until notifying() is
+  // false), so no wake of the previous await may still read it.
+  kAwaitEachToken,
+  // The thread parker only (explore_parker): one producer writes a checked
+  // payload before its wake; the consumer parks once, then reads it.
+  kParkOnceThenRead,
 };
 
 // What the consumer does once it has every token (DiatomicWaker only, but
@@ -49,11 +59,18 @@ struct Scenario {
   // Distinct wakers the consumer cycles through, a new one on every poll
   // (1: the same waker every time).
   int wakers = 1;
+  // The consumer's first polls that do not wait when a token is missing:
+  // it lets the others run and polls again with its next waker, as a task
+  // polled for another reason (a select, another source) before it waited
+  // here. No wake-up, and so no happens-before from a notifier, comes
+  // between such polls: only the primitive orders them.
+  int polls_without_parking = 0;
   int preemption_bound = 2;
   // The memory model: 0 and 0 is sequentially consistent (Options in
   // scheduler.hpp).
   int stale_reads = 0;
   int spurious_failures = 0;
+  int spurious_wakeups = 0;  // futex waits that return spuriously (the parker's)
   Protocol protocol = Protocol::kRegisterThenRecheck;
   Ending ending = Ending::kUnregister;
   Mutation mutation = nullptr;     // a seeded bug in the values the state word's RMWs write
@@ -78,6 +95,14 @@ struct Scenario {
 // alive once the primitive is destroyed.
 [[nodiscard]] Result explore_diatomic(const Scenario& scenario);
 [[nodiscard]] Result explore_atomic_waker(const Scenario& scenario);
+// The thread parker (detail::ParkerCore<Policy, Futex>): the consumer is the
+// thread that parks, each producer's action a wake (after adding a token to a
+// relaxed count, for kToken). kRegisterThenRecheck: the consumer parks until
+// its re-check of the count finds every token; kParkOnceThenRead (one
+// producer): parks once, then reads the payload the producer wrote. Fails on
+// a consumer left parked (lost wake-up) or a payload read that does not
+// happen after its write.
+[[nodiscard]] Result explore_parker(const Scenario& scenario);
 
 // Seeded bugs, injected through the seam as a rewrite of the value written.
 namespace bugs {

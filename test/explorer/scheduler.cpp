@@ -59,6 +59,8 @@ Result Scheduler::explore(const std::function<std::unique_ptr<Execution>()>& mak
     preemptions_ = 0;
     stale_reads_ = 0;
     spurious_failures_ = 0;
+    spurious_wakeups_ = 0;
+    futex_sleepers_.clear();
     locations_ = 0;
     steps_ = 0;
     aborting_ = false;
@@ -203,6 +205,27 @@ bool Scheduler::spurious_failure() {
   const bool fails = branch({0, 1}) == 1;
   if (fails) ++spurious_failures_;
   return fails;
+}
+
+bool Scheduler::spurious_wakeup() {
+  if (spurious_wakeups_ >= options_.spurious_wakeups) return false;
+  const bool wakes = branch({0, 1}) == 1;
+  if (wakes) ++spurious_wakeups_;
+  return wakes;
+}
+
+void Scheduler::futex_wait(const void* word) {
+  futex_sleepers_.emplace_back(word, self());
+  block();
+}
+
+bool Scheduler::futex_wake_one(const void* word) {
+  const auto it = std::find_if(futex_sleepers_.begin(), futex_sleepers_.end(),
+                               [word](const auto& sleeper) { return sleeper.first == word; });
+  if (it == futex_sleepers_.end()) return false;
+  unblock(it->second);
+  futex_sleepers_.erase(it);
+  return true;
 }
 
 void Scheduler::switch_to(int current, int next, std::unique_lock<std::mutex>& lock) {

@@ -56,6 +56,9 @@ struct Options {
   int preemption_bound = 2;
   int stale_reads = 0;
   int spurious_failures = 0;
+  // Futex waits (explorer::Futex) that return although nobody woke them, at
+  // most this many per schedule; in either model.
+  int spurious_wakeups = 0;
   long max_schedules = 2'000'000;  // a safety cap; reaching it means "not exhausted"
   long max_steps = 20'000;         // per schedule; beyond it the scenario livelocks
 };
@@ -163,6 +166,15 @@ class Scheduler {
   // Whether a compare_exchange_weak that would succeed fails spuriously
   // (costing one of the schedule's spurious failures).
   [[nodiscard]] bool spurious_failure();
+  // Whether a futex wait returns spuriously (costing one of the schedule's
+  // spurious wake-ups).
+  [[nodiscard]] bool spurious_wakeup();
+
+  // The modelled futex (explorer::Futex): the calling thread sleeps on
+  // `word` until futex_wake_one(word) picks it; futex_wake_one returns
+  // whether it woke a thread.
+  void futex_wait(const void* word);
+  bool futex_wake_one(const void* word);
 
   // The name a scenario gave to thread `thread`.
   [[nodiscard]] const std::string& thread_name(int thread) const;
@@ -197,6 +209,8 @@ class Scheduler {
   int preemptions_ = 0;
   int stale_reads_ = 0;
   int spurious_failures_ = 0;
+  int spurious_wakeups_ = 0;
+  std::vector<std::pair<const void*, int>> futex_sleepers_;  // word, thread; oldest first
   int locations_ = 0;
   long steps_ = 0;
   bool aborting_ = false;

@@ -100,9 +100,13 @@ inline bool DiatomicCore<Policy>::try_lock(std::uintptr_t& bits) noexcept {
   for (;;) {
     check(old);
     if ((old & S::kRegistered) == 0) {
-      // Ordering: acq_rel on success, relaxed on failure, as the
-      // compare-exchange below (its release half is why this row is an RMW).
-      if (state_.compare_exchange_weak(old, old, std::memory_order_acq_rel,
+      // Ordering: release on success: heads the release sequence that the
+      // consumer's next registration (acquire RMW) reads, so its re-check
+      // sees the producer's writes (why this row is an RMW at all). No
+      // acquire: on success we return and touch nothing the consumer wrote
+      // (no slot, no waker), so there is nothing for it to order; the contract
+      // promises the notifier nothing. Relaxed on failure: the loop retries.
+      if (state_.compare_exchange_weak(old, old, std::memory_order_release,
                                        std::memory_order_relaxed)) {
         return false;
       }
