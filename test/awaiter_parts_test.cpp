@@ -1,17 +1,30 @@
 // SPDX-License-Identifier: MIT
 // The named parts of the co_await awaiter (diatomic/coro.hpp), each on its
-// own: the poll latch (detail/poll_latch.hpp). Transitions one step at a time,
-// their RMW costs, and the hand-off between threads (under ThreadSanitizer in
-// suite 'concurrency'). Suites 'core' and 'concurrency'.
+// own: the poll latch (detail/poll_latch.hpp: transitions one step at a time,
+// their RMW costs, the hand-off between threads under ThreadSanitizer in suite
+// 'concurrency'), the waker anchors (detail/waker_anchor.hpp), the completion
+// (detail/completion.hpp) and the stop hook (detail/stop_hook.hpp).
+// Suites 'core' and 'concurrency'.
 #include <diatomic/detail/atomic_policy.hpp>
+#include <diatomic/detail/completion.hpp>
 #include <diatomic/detail/poll_latch.hpp>
+#include <diatomic/detail/stop_hook.hpp>
+#include <diatomic/detail/wake_scope.hpp>
+#include <diatomic/detail/waker_anchor.hpp>
+#include <diatomic/waker.hpp>
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <cstdint>
+#include <exception>
 #include <functional>
+#include <memory>
+#include <stdexcept>
+#include <stop_token>
 #include <thread>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "counting_policy.hpp"
@@ -148,6 +161,179 @@ TEST(PollLatch, the_next_poll_sees_the_last_polls_writes) {
   b.join();
   EXPECT_EQ(polls, by_a + by_b) << "an increment was lost between two polls";
   EXPECT_TRUE(latch.claim()) << "both pollers gave the latch up";
+}
+
+// An anchor's owner, as the awaiter is one: counts what the anchor asks of it.
+// Calls are counted in globals, so that a call made after the owner is gone
+// is still seen (and, under AddressSanitizer, reported as a use after free).
+int queue_calls = 0;
+bool queued_inside_wake_scope = false;
+int quiesce_calls = 0;
+
+template <template <class> class AnchorKind>
+struct Owner {
+  using Anchor = AnchorKind<Owner>;
+  Owner() { queue_calls = quiesce_calls = 0; }
+  Anchor& anchor() noexcept { return anchor_; }
+  const void* primitive() const noexcept { return &primitive_tag; }
+  void queue() noexcept {
+    ++queue_calls;
+    queued_inside_wake_scope = detail::WakeScope::active(primitive());
+  }
+  void quiesce() const noexcept { ++quiesce_calls; }
+
+  // Attached, and its first poll has left the wait idle (registered).
+  void attach_idle() {
+    anchor_.attach(*this);
+    anchor_.latch().start_poll();
+    ASSERT_TRUE(anchor_.latch().try_suspend());
+  }
+
+  int primitive_tag = 0;
+  Anchor anchor_{*this};
+};
+using FrameOwner = Owner<detail::FrameAnchor>;
+using RelayOwner = Owner<detail::RelayAnchor>;
+
+TEST(FrameAnchor, the_waker_points_at_the_owner_and_clones_for_free) {
+  FrameOwner owner;
+  owner.attach_idle();
+  const Waker copy = owner.anchor().waker();  // NOLINT(performance-unnecessary-copy-initialization)
+  EXPECT_EQ(copy.data(), &owner);
+  EXPECT_TRUE(copy.will_wake(owner.anchor().waker()));
+}
+
+TEST(FrameAnchor, a_wake_on_an_idle_wait_queues_one_poll_inside_a_wake_scope) {
+  FrameOwner owner;
+  owner.attach_idle();
+  owner.anchor().waker().wake_by_ref();
+  EXPECT_EQ(queue_calls, 1);
+  EXPECT_TRUE(queued_inside_wake_scope)
+      << "the wake runs under the primitive's lock and must say so to a poll run right there";
+  owner.anchor().waker().wake_by_ref();
+  EXPECT_EQ(queue_calls, 1) << "the poll is queued already";
+}
+
+TEST(FrameAnchor, retiring_waits_for_the_notifier) {
+  FrameOwner owner;
+  owner.attach_idle();
+  owner.anchor().retire(owner);
+  EXPECT_EQ(quiesce_calls, 1);
+}
+
+TEST(RelayAnchor, a_wake_on_an_idle_wait_queues_one_poll) {
+  RelayOwner owner;
+  owner.attach_idle();
+  owner.anchor().waker().wake_by_ref();
+  EXPECT_EQ(queue_calls, 1);
+  EXPECT_FALSE(queued_inside_wake_scope) << "a relay wake holds no lock of a quiescible primitive";
+  owner.anchor().waker().wake_by_ref();
+  EXPECT_EQ(queue_calls, 1) << "the poll is queued already";
+}
+
+TEST(RelayAnchor, retiring_does_not_wait) {
+  RelayOwner owner;
+  owner.attach_idle();
+  owner.anchor().retire(owner);
+  EXPECT_EQ(quiesce_calls, 0) << "an AtomicWaker cannot say when a wake returned";
+}
+
+TEST(RelayAnchor, a_wake_after_completion_touches_only_the_relay) {
+  Waker late;
+  {
+    auto owner = std::make_unique<RelayOwner>();
+    owner->anchor().attach(*owner);
+    owner->anchor().latch().start_poll();  // ... and the poll completes the wait
+    late = owner->anchor().waker();
+    EXPECT_NE(late.data(), owner.get()) << "the waker points at the relay, not the owner";
+  }
+  late.wake_by_ref();
+  std::move(late).wake();
+  EXPECT_EQ(queue_calls, 0);
+}
+
+TEST(Completion, is_empty_until_a_value_is_set) {
+  detail::Completion<int> completion;
+  EXPECT_FALSE(completion.done());
+  completion.set_value(7);
+  EXPECT_TRUE(completion.done());
+  EXPECT_EQ(completion.take(), 7);
+}
+
+TEST(Completion, moves_a_move_only_value_out) {
+  detail::Completion<std::unique_ptr<int>> completion;
+  completion.set_value(std::make_unique<int>(3));
+  const std::unique_ptr<int> out = completion.take();
+  ASSERT_NE(out, nullptr);
+  EXPECT_EQ(*out, 3);
+}
+
+TEST(Completion, holds_nothing_but_done_for_a_wait_that_yields_nothing) {
+  detail::Completion<std::monostate> completion;
+  completion.set_value(std::monostate{});
+  EXPECT_TRUE(completion.done());
+  EXPECT_EQ(completion.take(), std::monostate{});
+}
+
+TEST(Completion, rethrows_the_error_it_holds) {
+  detail::Completion<int> completion;
+  completion.set_error(std::make_exception_ptr(std::runtime_error("predicate threw")));
+  EXPECT_TRUE(completion.done());
+  EXPECT_THROW(static_cast<void>(completion.take()), std::runtime_error);
+}
+
+// A value whose move throws: the awaiter then stores the exception instead.
+struct ThrowsOnMove {
+  ThrowsOnMove() = default;
+  ThrowsOnMove(ThrowsOnMove&&) { throw std::logic_error("move"); }
+};
+
+TEST(Completion, a_value_whose_move_throws_leaves_room_for_the_error) {
+  detail::Completion<ThrowsOnMove> completion;
+  ThrowsOnMove value;
+  EXPECT_THROW(completion.set_value(std::move(value)), std::logic_error);
+  EXPECT_FALSE(completion.done());
+  completion.set_error(std::make_exception_ptr(std::logic_error("move")));
+  EXPECT_THROW(static_cast<void>(completion.take()), std::logic_error);
+}
+
+struct CountStops {
+  int* calls;
+  void operator()() const noexcept { ++*calls; }
+};
+
+// The contract behind a plain co_await's smaller frame: a wait without a stop
+// token stores no std::stop_callback.
+static_assert(std::is_empty_v<detail::StopHook<false, CountStops>>);
+
+TEST(StopHook, a_stop_request_while_armed_calls_it) {
+  std::stop_source source;
+  int calls = 0;
+  detail::StopHook<true, CountStops> hook;
+  hook.arm(source.get_token(), CountStops{&calls});
+  source.request_stop();
+  EXPECT_EQ(calls, 1);
+  hook.disarm();
+}
+
+TEST(StopHook, arming_after_the_stop_request_calls_it_at_once) {
+  std::stop_source source;
+  source.request_stop();
+  int calls = 0;
+  detail::StopHook<true, CountStops> hook;
+  hook.arm(source.get_token(), CountStops{&calls});
+  EXPECT_EQ(calls, 1);
+  hook.disarm();
+}
+
+TEST(StopHook, a_stop_request_after_disarm_does_not_call_it) {
+  std::stop_source source;
+  int calls = 0;
+  detail::StopHook<true, CountStops> hook;
+  hook.arm(source.get_token(), CountStops{&calls});
+  hook.disarm();
+  source.request_stop();
+  EXPECT_EQ(calls, 0);
 }
 
 }  // namespace

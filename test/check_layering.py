@@ -24,7 +24,8 @@ LAYERS = [
                     "detail/diatomic_core.hpp", "detail/atomic_waker_core.hpp",
                     "detail/consumer_guard.hpp"]),
     ("waits", ["wait.hpp", "executor.hpp", "detail/wake_scope.hpp"]),
-    ("drivers", ["block_on.hpp", "coro.hpp", "detail/poll_latch.hpp"]),
+    ("drivers", ["block_on.hpp", "coro.hpp", "detail/poll_latch.hpp", "detail/waker_anchor.hpp",
+                 "detail/completion.hpp", "detail/stop_hook.hpp"]),
     ("adapters", ["run_loop.hpp", "asio.hpp", "fmt.hpp", "diatomic.hpp"]),
 ]
 LAYER_OF = {f"diatomic/{h}": rank for rank, (_, headers) in enumerate(LAYERS) for h in headers}

@@ -49,34 +49,40 @@
 #pragma once
 
 #include <diatomic/config.hpp>
-#include <diatomic/detail/atomic_policy.hpp>
+#include <diatomic/detail/completion.hpp>
 #include <diatomic/detail/fatal.hpp>
 #include <diatomic/detail/poll_latch.hpp>
-#include <diatomic/detail/wake_scope.hpp>
+#include <diatomic/detail/stop_hook.hpp>
+#include <diatomic/detail/waker_anchor.hpp>
 #include <diatomic/executor.hpp>
-#include <diatomic/rc_waker.hpp>
 #include <diatomic/wait.hpp>
-#include <diatomic/waker.hpp>
 
 #include <coroutine>
 #include <exception>
-#include <optional>
-#include <stop_token>
 #include <type_traits>
 #include <utility>
-#include <variant>
 
 DIATOMIC_NAMESPACE_BEGIN
 namespace detail {
 
 /// The awaiter of a wait object W, resumed through executor E. Not copyable
-/// or movable: its address is its waker's data pointer. Its polls are handed
-/// out by a poll latch (detail/poll_latch.hpp, where its states and
-/// transitions are): a wake or stop claims it and queues a poll if the wait
-/// was idle; drive() polls while it owns the latch and suspends the wait or
+/// or movable: its address is its waker's data pointer (frame mode). Made of
+/// named parts, each in its own header:
+///   PollLatch   (poll_latch.hpp)    hands out polls one at a time: a wake or
+///                                   stop claims it and queues a poll if the
+///                                   wait was idle
+///   WakerAnchor (waker_anchor.hpp)  where the latch lives and what the waker
+///                                   points to: FrameAnchor or RelayAnchor,
+///                                   chosen once from the primitive
+///   Completion  (completion.hpp)    the wait's output or exception
+///   StopHook    (stop_hook.hpp)     the stop callback, stored only for a
+///                                   stoppable wait
+/// drive() polls while it owns the latch, and either suspends the wait or
 /// completes it.
 template <class W, Executor E>
 class Awaiter : private JobNode {
+  using Anchor = std::conditional_t<W::kQuiescible, FrameAnchor<Awaiter>, RelayAnchor<Awaiter>>;
+
  public:
   /// What co_await yields: the wait's result_type.
   using result_type = typename W::result_type;
@@ -84,26 +90,25 @@ class Awaiter : private JobNode {
   /// Made by co_await on a Wait (or by resume_on) only.
   Awaiter(W wait, E executor) noexcept(std::is_nothrow_move_constructible_v<W> &&
                                        std::is_nothrow_move_constructible_v<E>)
-      : wait_(std::move(wait)), executor_(std::move(executor)) {
+      : wait_(std::move(wait)), executor_(std::move(executor)), anchor_(*this) {
     run = &Awaiter::run_job;
-    if constexpr (kFrameWaker) waker_ = Waker::adopt(this, &kFrameVTable);
   }
   Awaiter(const Awaiter&) = delete;
   Awaiter& operator=(const Awaiter&) = delete;
 
   ~Awaiter() {
-    if (done_ || !handle_) return;
+    if (completion_.done() || !handle_) return;
     // The coroutine is destroyed while suspended here: seize the latch, if no
     // poll owns it.
-    if (!latch().try_seize()) {
+    if (!anchor_.latch().try_seize()) {
       fatal(
           "a coroutine was destroyed while suspended in co_await on a diatomic wait that a "
           "wake had already queued for polling; request stop on the wait's std::stop_token "
           "and let the coroutine resume before destroying it");
     }
     wait_.withdraw();
-    on_stop_.reset();
-    if constexpr (kFrameWaker) wait_.quiesce();
+    stop_.disarm();
+    anchor_.retire(*this);
   }
 
   /// Always suspends first: the first poll runs in await_suspend.
@@ -112,48 +117,41 @@ class Awaiter : private JobNode {
   /// Runs the first poll here. Returns false (continue at once) if the wait
   /// completed; true (stay suspended) once it is registered. On an
   /// AtomicWaker, throws std::bad_alloc if the relay cannot be allocated.
-  [[nodiscard]] bool await_suspend(std::coroutine_handle<> handle) noexcept(kFrameWaker) {
-    if constexpr (!kFrameWaker) waker_ = anchor_.emplace(RcWaker<Relay>::make(this)).waker();
+  [[nodiscard]] bool await_suspend(std::coroutine_handle<> handle) noexcept(
+      noexcept(anchor_.attach(*this))) {
+    anchor_.attach(*this);
     handle_ = handle;
-    if constexpr (W::kStoppable) on_stop_.emplace(wait_.stop_token(), OnStop{this});
+    if constexpr (W::kStoppable) stop_.arm(wait_.stop_token(), OnStop{this});
     return !drive();
   }
 
   /// The predicate's value (or nothing); with a stop token, false / nullopt
   /// if stopped. Rethrows what the predicate threw.
-  result_type await_resume() {
-    if (error_) std::rethrow_exception(error_);
-    return W::into_result(std::move(*output_));
+  result_type await_resume() { return W::into_result(completion_.take()); }
+
+  // For the anchor (waker_anchor.hpp).
+  /// The anchor, whose latch a frame-mode wake claims.
+  [[nodiscard]] Anchor& anchor() noexcept { return anchor_; }
+  /// The primitive the wait is on.
+  [[nodiscard]] const void* primitive() const noexcept { return wait_.primitive(); }
+  /// After the wait withdrew its registration: no notifier is inside the waker.
+  void quiesce() const noexcept { wait_.quiesce(); }
+  /// Called by the wake that claimed the latch from idle: the awaiter lives
+  /// until the job runs, but the job may run and destroy it before execute()
+  /// returns, so execute on a copy.
+  void queue() noexcept {
+    const E executor = executor_;
+    executor.execute(Job(*this));
   }
 
  private:
-  using Latch = PollLatch<StdAtomicPolicy>;
-
-  /// Where the poll latch lives and what the waker points to. Frame mode
-  /// (the primitive can say that no notifier is inside the waker:
-  /// DiatomicWaker): in the awaiter; clone and drop are free and completion
-  /// quiesces. Relay mode (AtomicWaker, which cannot): in a Relay allocated
-  /// per co_await and owned by every copy of the waker, so a wake that comes
-  /// after completion touches only the relay, finds the latch held for good
-  /// and returns.
-  static constexpr bool kFrameWaker = W::kQuiescible;
-
-  /// Relay mode: the target of the waker, shared by the awaiter and every
-  /// copy of the waker through the library's reference-counted waker.
-  struct Relay {
-    explicit Relay(Awaiter* owner) noexcept : self(owner) {}
-    void wake() noexcept {
-      if (latch.claim()) self->queue();
-    }
-    Latch latch;
-    Awaiter* const self;  // read only by a wake that claimed the latch from idle
-  };
-
   /// A stop request polls like a wake, but its thread holds no lock of the
-  /// primitive, so it must not open a WakeScope (see frame_wake).
+  /// primitive, so it opens no WakeScope (unlike a frame-mode wake).
   struct OnStop {
     Awaiter* self;
-    void operator()() const noexcept { self->schedule(); }
+    void operator()() const noexcept {
+      if (self->anchor_.latch().claim()) self->queue();
+    }
   };
 
   /// Polls while it owns the latch. Returns true when the wait is complete
@@ -162,21 +160,20 @@ class Awaiter : private JobNode {
   /// thread may already resume and destroy the coroutine).
   bool drive() noexcept {
     for (;;) {
-      latch().start_poll();
+      anchor_.latch().start_poll();
       try {
-        if (auto out = wait_.poll(waker_)) {
-          output_.emplace(std::move(*out));
+        if (auto out = wait_.poll(anchor_.waker())) {
+          completion_.set_value(std::move(*out));
           break;
         }
       } catch (...) {
-        error_ = std::current_exception();
+        completion_.set_error(std::current_exception());
         break;
       }
-      if (latch().try_suspend()) return false;
+      if (anchor_.latch().try_suspend()) return false;
     }
-    on_stop_.reset();
-    if constexpr (kFrameWaker) wait_.quiesce();
-    done_ = true;
+    stop_.disarm();
+    anchor_.retire(*this);
     return true;
   }
 
@@ -185,50 +182,12 @@ class Awaiter : private JobNode {
     if (self->drive()) self->handle_.resume();
   }
 
-  [[nodiscard]] Latch& latch() noexcept {
-    if constexpr (kFrameWaker) {
-      return anchor_;
-    } else {
-      return (*anchor_)->latch;
-    }
-  }
-
-  /// Called by the owner of the latch: the awaiter lives until the job runs,
-  /// but the job may run and destroy it before execute() returns, so execute
-  /// on a copy.
-  void queue() noexcept {
-    const E executor = executor_;
-    executor.execute(Job(*this));
-  }
-
-  void schedule() noexcept {
-    if (latch().claim()) queue();
-  }
-
-  /// Frame mode: the waker's wake and wake_by_ref. Only the primitive calls
-  /// it, from the notifier that holds its lock: say so for the length of the
-  /// call, in case the executor runs the poll right here (then quiesce() must
-  /// not wait for the lock this very stack holds). Clone and drop are free:
-  /// the awaiter outlives every call (see Lifetime in the header comment).
-  static void frame_wake(void* data) noexcept {
-    auto* self = static_cast<Awaiter*>(data);
-    const WakeScope scope(self->wait_.primitive());
-    self->schedule();
-  }
-  static void* frame_clone(void* data) noexcept { return data; }
-  static void frame_drop(void*) noexcept {}
-  static constexpr WakerVTable kFrameVTable{&frame_clone, &frame_wake, &frame_wake, &frame_drop};
-
   W wait_;
   E executor_;
   std::coroutine_handle<> handle_;
-  std::optional<typename W::output_type> output_;
-  std::exception_ptr error_;
-  std::optional<std::stop_callback<OnStop>> on_stop_;
-  bool done_ = false;
-  Waker waker_;  // frame mode: points here; relay mode: a reference to the relay
-  /// Where the poll latch lives: here (frame mode) or in the relay.
-  std::conditional_t<kFrameWaker, Latch, std::optional<RcWaker<Relay>>> anchor_;
+  Completion<typename W::output_type> completion_;
+  [[no_unique_address]] StopHook<W::kStoppable, OnStop> stop_;
+  Anchor anchor_;
 };
 
 }  // namespace detail

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+// The waker anchor of a coroutine wait (diatomic/coro.hpp): where the wait's
+// poll latch lives and what its waker points to. Two kinds behind one
+// interface, chosen once per awaiter by what the primitive can promise:
+//   FrameAnchor  the primitive can say that no notifier is inside the waker
+//                (DiatomicWaker, Registrar::quiesce): latch and waker target
+//                are in the coroutine frame; clone and drop are free, and
+//                retire() waits out a notifier still inside the waker.
+//   RelayAnchor  it cannot (AtomicWaker): latch and waker target are in a
+//                relay allocated per co_await and owned by every copy of the
+//                waker, so a wake after completion touches only the relay.
+// Nothing here is API.
+#pragma once
+
+#include <diatomic/config.hpp>
+#include <diatomic/detail/atomic_policy.hpp>
+#include <diatomic/detail/poll_latch.hpp>
+#include <diatomic/detail/wake_scope.hpp>
+#include <diatomic/rc_waker.hpp>
+#include <diatomic/waker.hpp>
+
+#include <optional>
+
+DIATOMIC_NAMESPACE_BEGIN
+namespace detail {
+
+// What an anchor asks of its owner (the awaiter):
+//   queue()      hand a poll to the executor; called by the wake that claimed
+//                the latch from idle, and only by it
+//   primitive()  the primitive the wait is on (FrameAnchor's WakeScope)
+//   anchor()     the owner's anchor (FrameAnchor's wake finds the latch there)
+//   quiesce()    after the wait withdrew its registration, returns once no
+//                notifier is inside the waker (FrameAnchor's retire)
+//
+// The interface both kinds give:
+//   attach(owner)   before the first poll (RelayAnchor allocates: may throw)
+//   latch()         the poll latch; valid from attach() on
+//   waker()         the waker the wait registers
+//   retire(owner)   after the wait withdrew its registration: returns once no
+//                   wake can touch the owner any more
+
+// Frame mode. The waker's data is the owner itself; its wake runs on the
+// notifier that holds the primitive's lock, and says so for the length of the
+// call (WakeScope), in case the executor runs the poll right there: then
+// retire() must not wait for the lock this very stack holds.
+template <class Owner>
+class FrameAnchor {
+ public:
+  explicit FrameAnchor(Owner& owner) noexcept : waker_(Waker::adopt(&owner, &kVTable)) {}
+  FrameAnchor(const FrameAnchor&) = delete;
+  FrameAnchor& operator=(const FrameAnchor&) = delete;
+
+  void attach(Owner&) noexcept {}
+  [[nodiscard]] PollLatch<StdAtomicPolicy>& latch() noexcept { return latch_; }
+  [[nodiscard]] const Waker& waker() const noexcept { return waker_; }
+  void retire(const Owner& owner) const noexcept { owner.quiesce(); }
+
+ private:
+  static void wake(void* data) noexcept {
+    Owner& owner = *static_cast<Owner*>(data);
+    const WakeScope scope(owner.primitive());
+    if (owner.anchor().latch().claim()) owner.queue();
+  }
+  // Free: the owner outlives every call (retire() before it goes).
+  static void* clone(void* data) noexcept { return data; }
+  static void drop(void*) noexcept {}
+  static constexpr WakerVTable kVTable{&clone, &wake, &wake, &drop};
+
+  PollLatch<StdAtomicPolicy> latch_;
+  Waker waker_;
+};
+
+// Relay mode. The waker owns a reference to the relay; the relay reaches the
+// owner only after its wake claimed the latch from idle, which cannot happen
+// once the wait completed (the latch is then held for good) or the owner
+// seized it to go.
+template <class Owner>
+class RelayAnchor {
+  struct Relay {
+    explicit Relay(Owner& target) noexcept : owner(&target) {}
+    void wake() noexcept {
+      if (latch.claim()) owner->queue();
+    }
+    PollLatch<StdAtomicPolicy> latch;
+    Owner* const owner;
+  };
+
+ public:
+  explicit RelayAnchor(Owner&) noexcept {}
+  RelayAnchor(const RelayAnchor&) = delete;
+  RelayAnchor& operator=(const RelayAnchor&) = delete;
+
+  // Allocates the relay; throws std::bad_alloc if that fails.
+  void attach(Owner& owner) {
+    waker_ = relay_.emplace(RcWaker<Relay>::make(owner)).waker();
+  }
+  [[nodiscard]] PollLatch<StdAtomicPolicy>& latch() noexcept { return (*relay_)->latch; }
+  [[nodiscard]] const Waker& waker() const noexcept { return waker_; }
+  void retire(const Owner&) const noexcept {}
+
+ private:
+  std::optional<RcWaker<Relay>> relay_;
+  Waker waker_;
+};
+
+}  // namespace detail
+DIATOMIC_NAMESPACE_END
