@@ -77,6 +77,11 @@ const Scenario kParkOnce{.producers = {{T}},
 const Scenario kParkUntilTwoTokens{
     .producers = {{T}, {T}}, .preemption_bound = 3, .spurious_wakeups = 1};
 
+const Scenario kLatchTwoWakes{.producers = {{T}, {T}}, .preemption_bound = 3};
+const Scenario kLatchDestroyed{.producers = {{T}, {T}},
+                               .preemption_bound = 3,
+                               .protocol = Protocol::kDestroyWhileSuspended};
+
 Scenario with_bug(Scenario scenario, Mutation mutation) {
   scenario.mutation = mutation;
   return scenario;
@@ -179,6 +184,19 @@ TEST(ParkerStaleReads, one_wake_unparks_and_hands_over_the_payload) {
 }
 TEST(ParkerStaleReads, two_wakes_never_leave_the_parker_parked) {
   expect_correct(explore_parker, with_stale_reads(kParkUntilTwoTokens, 2));
+}
+
+TEST(PollLatchExplorer, two_wakes_against_the_polls_complete_the_wait) {
+  expect_correct(explore_poll_latch, kLatchTwoWakes);
+}
+TEST(PollLatchExplorer, destroyed_while_suspended_no_poll_runs_after) {
+  expect_correct(explore_poll_latch, kLatchDestroyed);
+}
+TEST(PollLatchStaleReads, two_wakes_against_the_polls_complete_the_wait) {
+  expect_correct(explore_poll_latch, with_stale_reads(kLatchTwoWakes, 2));
+}
+TEST(PollLatchStaleReads, destroyed_while_suspended_no_poll_runs_after) {
+  expect_correct(explore_poll_latch, with_stale_reads(kLatchDestroyed, 2));
 }
 
 // Each seeded bug in both models: the stale-read model keeps every

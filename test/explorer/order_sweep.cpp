@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The order sweep: every atomic operation of DiatomicCore, AtomicWakerCore
-// and ParkerCore has its memory order weakened one step at a time (acq_rel -> acquire,
+// The order sweep: every atomic operation of DiatomicCore, AtomicWakerCore,
+// ParkerCore and PollLatch has its memory order weakened one step at a time (acq_rel -> acquire,
 // acq_rel -> release, acquire -> relaxed, release -> relaxed, seq_cst ->
 // acq_rel; a compare-exchange's success and failure orders apart), and the
 // explorer runs the sweep's scenarios in both memory models until one of them
@@ -35,7 +35,8 @@ constexpr Action T = Action::kToken;
 // The cores the sweep covers, as the call sites name their files.
 constexpr std::string_view kCoreFiles[] = {"include/diatomic/detail/diatomic_core.hpp",
                                            "include/diatomic/detail/atomic_waker_core.hpp",
-                                           "include/diatomic/detail/parker_core.hpp"};
+                                           "include/diatomic/detail/parker_core.hpp",
+                                           "include/diatomic/detail/poll_latch.hpp"};
 
 // A call site's file, from the repository root, if it is one of the cores.
 std::string core_file(const char* file) {
@@ -95,6 +96,11 @@ const Named kParker[] = {
                    .spurious_wakeups = 1,
                    .protocol = Protocol::kParkOnceThenRead})},
     {"2 wakes", sweep_bounds({.producers = {{T}, {T}}, .spurious_wakeups = 1})},
+};
+const Named kPollLatch[] = {
+    {"2 wakes", sweep_bounds({.producers = {{T}, {T}}})},
+    {"destroyed while suspended",
+     sweep_bounds({.producers = {{T}, {T}}, .protocol = Protocol::kDestroyWhileSuspended})},
 };
 
 // The weakenings of one order, one step each.
@@ -177,16 +183,18 @@ std::string sweep_one(Explore explore, const Named* begin, const Named* end, con
   return "**not caught**";
 }
 
-// True if `line` calls an operation of a state word ("state_.fetch_or(").
+// True if `line` calls an operation of a state word ("state_.fetch_or(",
+// the poll latch's "word_.fetch_or(").
 // (No std::regex: g++ 12 warns inside it under -fsanitize=address.)
 bool calls_an_operation(std::string_view line) {
   constexpr std::string_view kOperations[] = {"load(", "store(", "exchange(", "fetch_",
                                               "compare_exchange_"};
-  for (auto at = line.find("state_."); at != std::string_view::npos;
-       at = line.find("state_.", at + 1)) {
-    const std::string_view rest = line.substr(at + std::string_view("state_.").size());
-    for (std::string_view op : kOperations) {
-      if (rest.starts_with(op)) return true;
+  for (std::string_view word : {std::string_view("state_."), std::string_view("word_.")}) {
+    for (auto at = line.find(word); at != std::string_view::npos; at = line.find(word, at + 1)) {
+      const std::string_view rest = line.substr(at + word.size());
+      for (std::string_view op : kOperations) {
+        if (rest.starts_with(op)) return true;
+      }
     }
   }
   return false;
@@ -292,9 +300,11 @@ TEST(OrderSweep, every_order_of_the_cores) {
   discover(explore_atomic_waker, std::begin(kAtomicWaker), std::end(kAtomicWaker),
            atomic_waker_rows);
   discover(explore_parker, std::begin(kParker), std::end(kParker), parker_rows);
+  std::map<SiteKey, Row> latch_rows;
+  discover(explore_poll_latch, std::begin(kPollLatch), std::end(kPollLatch), latch_rows);
 
   std::set<std::pair<std::string, unsigned>> reached;
-  for (const auto* rows : {&diatomic_rows, &atomic_waker_rows, &parker_rows}) {
+  for (const auto* rows : {&diatomic_rows, &atomic_waker_rows, &parker_rows, &latch_rows}) {
     for (const auto& entry : *rows) reached.emplace(entry.first.file, entry.first.line);
   }
   // Both ways: no operation unreached, and none reached that the text
@@ -338,10 +348,12 @@ TEST(OrderSweep, every_order_of_the_cores) {
   sweep(explore_atomic_waker, std::begin(kAtomicWaker), std::end(kAtomicWaker),
         atomic_waker_rows);
   sweep(explore_parker, std::begin(kParker), std::end(kParker), parker_rows);
+  sweep(explore_poll_latch, std::begin(kPollLatch), std::end(kPollLatch), latch_rows);
 
   const std::string generated =
       "DiatomicCore:\n\n" + table(diatomic_rows, caught) + "\nAtomicWakerCore:\n\n" +
-      table(atomic_waker_rows, caught) + "\nParkerCore:\n\n" + table(parker_rows, caught);
+      table(atomic_waker_rows, caught) + "\nParkerCore:\n\n" + table(parker_rows, caught) +
+      "\nPollLatch:\n\n" + table(latch_rows, caught);
   std::printf("[order sweep] %zu weakenings, %ld not caught (each must be justified)\n%s",
               caught.size(), not_caught,
               generated.c_str());

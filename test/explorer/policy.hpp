@@ -172,7 +172,7 @@ class Atomic {
 
   static std::string make_name() {
     const char* kind = std::is_same_v<T, std::uintptr_t>   ? "state"
-                       : std::is_same_v<T, std::uint32_t> ? "parker"
+                       : std::is_same_v<T, std::uint32_t> ? "word"
                                                           : "count";
     Scheduler* scheduler = Scheduler::active();
     return scheduler != nullptr ? scheduler->name_object(kind) : kind;

@@ -9,6 +9,7 @@
 #include <diatomic/detail/atomic_waker_core.hpp>
 #include <diatomic/detail/diatomic_core.hpp>
 #include <diatomic/detail/parker_core.hpp>
+#include <diatomic/detail/poll_latch.hpp>
 #include <diatomic/fmt.hpp>
 
 #include <fmt/format.h>
@@ -23,6 +24,7 @@ namespace {
 using DiatomicCore = detail::DiatomicCore<Policy>;
 using AtomicWakerCore = detail::AtomicWakerCore<Policy>;
 using ParkerCore = detail::ParkerCore<Policy, Futex>;
+using PollLatch = detail::PollLatch<Policy>;
 
 // The target of one of the consumer's wakers: counts live references and
 // holds a wake-up token that the consumer waits for.
@@ -325,6 +327,73 @@ class ParkerRun final : public ScenarioRun {
   Atomic<int> tokens_{0};
 };
 
+// One schedule of a scenario over the awaiter's poll latch.
+class LatchRun final : public ScenarioRun {
+ public:
+  explicit LatchRun(const Scenario& scenario) : ScenarioRun(scenario, "awaiter") {}
+
+  std::optional<std::string> check() override {
+    const bool destroys = scenario_.protocol == Protocol::kDestroyWhileSuspended;
+    if (!destroys && !complete_) {
+      return "lost wake-up: every token was handed over, but the wait never completed";
+    }
+    return std::nullopt;
+  }
+
+ private:
+  // The first poll, made by co_await itself (the latch starts owned).
+  void consume() override {
+    if (drive() || scenario_.protocol != Protocol::kDestroyWhileSuspended) return;
+    // The coroutine is destroyed while suspended. If a wake has queued a
+    // poll meanwhile, the real destructor aborts (misuse): nothing to check.
+    if (!latch_.try_seize()) return;
+    // Exclusive: the destructor withdraws the registration.
+    calls_.with_mut([](bool&) {});
+    destroyed_ = true;
+  }
+
+  void produce(std::size_t producer) override {
+    for (Action action : scenario_.producers[producer]) {
+      // Ordering: relaxed, as the poll's re-check: the token reaches the
+      // poll through the latch alone.
+      if (action == Action::kToken) tokens_.fetch_add(1, std::memory_order_relaxed);
+      if (latch_.claim()) {
+        // Exclusive: queue() links the awaiter's job node into the
+        // executor's queue (and the executor unlinks it before the poll
+        // runs); the last poll's executor may have done so on another thread.
+        job_.with_mut([](bool&) {});
+        static_cast<void>(drive());
+      }
+    }
+  }
+
+  // As the awaiter's drive(): polls while it owns the latch; true once the
+  // wait completed (the latch stays held).
+  bool drive() {
+    for (;;) {
+      if (destroyed_) Scheduler::active()->fail("a poll ran after the coroutine was destroyed");
+      latch_.start_poll();
+      // Exclusive: the poll's consumer-side calls (register, re-check).
+      const bool done = calls_.with_mut([this](bool&) {
+        // Ordering: relaxed: only the latch orders what the re-check reads.
+        return tokens_.load(std::memory_order_relaxed) == expected_;
+      });
+      if (done) {
+        complete_ = true;
+        return true;
+      }
+      if (latch_.try_suspend()) return false;
+    }
+  }
+
+  PollLatch latch_;
+  Cell<bool> calls_{"calls"};
+  Cell<bool> job_{"job"};
+  Atomic<int> tokens_{0};
+  bool complete_ = false;   // touched only by the thread holding the baton
+  bool destroyed_ = false;
+};
+
 // Trace formats of the state words: the flags only.
 std::string strip_type(std::string text) {
   return text.substr(text.find('{'));
@@ -346,6 +415,13 @@ std::string parker_word(std::uintptr_t word) {
     default:
       return fmt::format("{:#x}", word);
   }
+}
+
+std::string latch_word(std::uintptr_t word) {
+  std::string flags;
+  if ((word & PollLatch::kWoken) != 0) flags += " W";
+  if ((word & PollLatch::kPolling) != 0) flags += " P";
+  return "{" + (flags.empty() ? std::string() : flags.substr(1)) + "}";
 }
 
 template <class Run>
@@ -380,6 +456,10 @@ Result explore_atomic_waker(const Scenario& scenario) {
 
 Result explore_parker(const Scenario& scenario) {
   return run<ParkerRun>(scenario, &parker_word);
+}
+
+Result explore_poll_latch(const Scenario& scenario) {
+  return run<LatchRun>(scenario, &latch_word);
 }
 
 namespace bugs {

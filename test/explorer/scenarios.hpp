@@ -40,6 +40,10 @@ enum class Protocol {
   // The thread parker only (explore_parker): one producer writes a checked
   // payload before its wake; the consumer parks once, then reads it.
   kParkOnceThenRead,
+  // The poll latch only (explore_poll_latch): after its first poll suspends,
+  // the coroutine is destroyed while suspended (try_seize()), racing with the
+  // wakes.
+  kDestroyWhileSuspended,
 };
 
 // What the consumer does once it has every token (DiatomicWaker only, but
@@ -103,6 +107,19 @@ struct Scenario {
 // a consumer left parked (lost wake-up) or a payload read that does not
 // happen after its write.
 [[nodiscard]] Result explore_parker(const Scenario& scenario);
+// The awaiter's poll latch (detail::PollLatch<Policy>): the consumer is the
+// co_await, whose first poll owns the latch; each producer's action is a
+// wake (after adding a token to a relaxed count, for kToken) that claims the
+// latch and, if it took it from idle, runs the queued poll itself (an inline
+// executor: polls run on the waking threads; the job node it queues is a
+// checked cell, written by each queueing). A poll clears W, makes the
+// wait's consumer-side calls (a checked cell: one poll at a time, each after
+// the last) with the re-check of the count, and completes, or gives the
+// latch up unless a wake came meanwhile. kRegisterThenRecheck: fails if
+// every token was handed over but the wait never completed (a lost wake-up);
+// kDestroyWhileSuspended: fails if a poll runs after a successful seize, or
+// the destructor's withdrawal does not happen after the last poll.
+[[nodiscard]] Result explore_poll_latch(const Scenario& scenario);
 
 // Seeded bugs, injected through the seam as a rewrite of the value written.
 namespace bugs {
