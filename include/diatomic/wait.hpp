@@ -101,7 +101,7 @@ class Registrar<DiatomicWaker> : public Registrar<StdDiatomicCore> {
 /// costs one spurious wake later, which drivers absorb by polling again. It
 /// cannot tell when a wake it started has finished (take() returns before the
 /// waker is called), so it offers no quiesce(): co_await gives it a waker
-/// that owns a reference-counted relay instead (see detail::Awaiter).
+/// that owns a reference-counted relay instead (detail::RelayAnchor).
 template <>
 class Registrar<AtomicWaker> {
  public:
@@ -223,7 +223,7 @@ class Wait {
   friend class detail::Awaiter;
 
   // Whether the primitive can say that no notifier is inside a waker call
-  // (then co_await uses a free, non-owning waker; see Awaiter).
+  // (then co_await uses a free, non-owning waker: detail::FrameAnchor).
   static constexpr bool kQuiescible = requires(const Registrar& r) { r.quiesce(); };
 
   void withdraw() noexcept { registrar_.unregister(); }
