@@ -82,6 +82,14 @@ const Scenario kLatchDestroyed{.producers = {{T}, {T}},
                                .preemption_bound = 3,
                                .protocol = Protocol::kDestroyWhileSuspended};
 
+// The relay: the two wakes hand over the tokens (the last one's clone woken
+// by value, often after the wait completed and the frame went); a third
+// producer only drops its clone, late or early.
+const Scenario kRelayLateWakes{.producers = {{T}, {S, T}, {}}, .preemption_bound = 2};
+const Scenario kRelayDestroyed{.producers = {{T}, {}},
+                               .preemption_bound = 3,
+                               .protocol = Protocol::kDestroyWhileSuspended};
+
 Scenario with_bug(Scenario scenario, Mutation mutation) {
   scenario.mutation = mutation;
   return scenario;
@@ -199,6 +207,19 @@ TEST(PollLatchStaleReads, destroyed_while_suspended_no_poll_runs_after) {
   expect_correct(explore_poll_latch, with_stale_reads(kLatchDestroyed, 2));
 }
 
+TEST(RelayExplorer, late_wakes_and_drops_after_completion_touch_only_the_relay) {
+  expect_correct(explore_relay, kRelayLateWakes);
+}
+TEST(RelayExplorer, destroyed_while_suspended_late_wakes_touch_only_the_relay) {
+  expect_correct(explore_relay, kRelayDestroyed);
+}
+TEST(RelayStaleReads, late_wakes_and_drops_after_completion_touch_only_the_relay) {
+  expect_correct(explore_relay, with_stale_reads(kRelayLateWakes));
+}
+TEST(RelayStaleReads, destroyed_while_suspended_late_wakes_touch_only_the_relay) {
+  expect_correct(explore_relay, with_stale_reads(kRelayDestroyed, 2));
+}
+
 // Each seeded bug in both models: the stale-read model keeps every
 // behaviour of the sequentially consistent one (each load may still read the
 // latest store), so what one catches the other must catch too.
@@ -207,6 +228,9 @@ void expect_caught_in_both_models(Result (*explore)(const Scenario&), const Scen
   expect_caught(explore, with_stale_reads(scenario, scenario.preemption_bound));
 }
 
+TEST(SeededBugs, relay_freed_without_acquire_is_caught) {
+  expect_caught(explore_relay, with_bug(kRelayLateWakes, bugs::free_without_acquire));
+}
 TEST(SeededBugs, diatomic_recheck_before_register_is_caught) {
   expect_caught_in_both_models(explore_diatomic, with_recheck_before_register(kTwoProducers));
 }

@@ -107,6 +107,24 @@ class Atomic {
   }
   Atomic(const Atomic&) = delete;
   Atomic& operator=(const Atomic&) = delete;
+  // Destroyed on a scenario thread (a reference count's last release frees
+  // the object it counts for): every store by another thread must happen
+  // before, or the free races with it. (Loads are not checked: the objects
+  // freed so, the relay's latch and count, are only read by RMWs.)
+  ~Atomic() {
+    Scheduler* scheduler = scenario();
+    if (scheduler == nullptr) return;
+    const int me = Scheduler::self();
+    for (const Store& store : history_) {
+      if (store.writer >= 0 && store.writer != me &&
+          scheduler->view().at(store.writer) < store.epoch) {
+        scheduler->fail(name_ + " destroyed by " + scheduler->thread_name(me) +
+                        " with no happens-before from its store by " +
+                        scheduler->thread_name(store.writer) + " (a data race)");
+        return;
+      }
+    }
+  }
 
   [[nodiscard]] T load(std::memory_order order, Site site = {}) const {
     point();
@@ -168,6 +186,8 @@ class Atomic {
   struct Store {
     T value;
     View published;
+    int writer = -1;          // the scenario thread that stored it, if any
+    std::uint32_t epoch = 0;  // and its clock when it did
   };
 
   static std::string make_name() {
@@ -219,6 +239,8 @@ class Atomic {
     if (order == std::memory_order_seq_cst) last_seq_cst_ = latest();
     Scheduler* scheduler = scenario();
     if (scheduler == nullptr) return;
+    history_.back().writer = Scheduler::self();
+    history_.back().epoch = scheduler->view().at(Scheduler::self());
     scheduler->saw(location_, latest());
     if (releases(order)) scheduler->release_to(history_.back().published);
   }

@@ -10,11 +10,13 @@
 #include <diatomic/detail/diatomic_core.hpp>
 #include <diatomic/detail/parker_core.hpp>
 #include <diatomic/detail/poll_latch.hpp>
+#include <diatomic/detail/waker_anchor.hpp>
 #include <diatomic/fmt.hpp>
 
 #include <fmt/format.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -394,6 +396,145 @@ class LatchRun final : public ScenarioRun {
   bool destroyed_ = false;
 };
 
+// The explorer policy, but the atomics it makes count themselves while they
+// live: the relay's latch word and reference count are freed with it, so
+// none alive once every thread ended means the relay was freed.
+int& live_relay_atomics() noexcept {
+  static int live = 0;
+  return live;
+}
+template <class T>
+class CountedAtomic final : public Atomic<T> {
+ public:
+  explicit CountedAtomic(T initial) : Atomic<T>(initial) { ++live_relay_atomics(); }
+  CountedAtomic(const CountedAtomic&) = delete;
+  CountedAtomic& operator=(const CountedAtomic&) = delete;
+  ~CountedAtomic() { --live_relay_atomics(); }
+};
+struct RelayPolicy {
+  template <class T>
+  using Atomic = CountedAtomic<T>;
+  template <class T>
+  using Cell = explorer::Cell<T>;
+};
+
+// One schedule of a scenario over the awaiter's relay on an AtomicWaker
+// (detail::BasicRelayAnchor<Owner, Policy>: its poll latch and the reference count
+// of the RcWaker that owns it). The awaiter is this run: its frame is a
+// checked cell, written by each poll's consumer-side calls and by queue()
+// (the job node), and written once more when the frame goes. Before the
+// threads start, the awaiter attached its relay and registered its waker:
+// each producer holds a clone of it, as the AtomicWaker does. Each producer's
+// action is a wake by reference (after adding a token to a relaxed count,
+// for kToken), its last one a wake by value; a producer with no action drops
+// its clone. The poll that completes the wait (or the destructor that seizes
+// the latch, kDestroyWhileSuspended) retires the anchor and lets the frame
+// go: the awaiter's own references go with it, and the clones it left with
+// the producers wake or drop the relay late. Fails if a wake reaches the
+// awaiter after its frame went, a frame access or the relay's free does not
+// happen after the last conflicting access, the wait never completes
+// (kRegisterThenRecheck), or the relay outlives its last reference.
+class RelayRun final : public ScenarioRun {
+ public:
+  explicit RelayRun(const Scenario& scenario) : ScenarioRun(scenario, "awaiter") {
+    live_relay_atomics() = 0;
+    anchor_.emplace(*this);
+    anchor_->attach(*this);
+    for (std::size_t i = 0; i < scenario.producers.size(); ++i) clones_.push_back(anchor_->waker());
+  }
+
+  std::optional<std::string> check() override {
+    if (!destroys_ && !complete_) {
+      return "lost wake-up: every token was handed over, but the wait never completed";
+    }
+    // The abort path keeps the awaiter's references (the run's destructor
+    // releases them).
+    if ((!destroys_ || seized_) && live_relay_atomics() != 0) {
+      return "the relay is still alive once every thread ended (a leaked reference)";
+    }
+    return std::nullopt;
+  }
+
+  // As the awaiter's queue() on an inline executor: links the job node, and
+  // the executor runs the poll at once.
+  void queue() {
+    if (gone_) Scheduler::active()->fail("a wake reached the awaiter after its frame went");
+    // Exclusive: queue() links the awaiter's job node (in its frame).
+    frame_.with_mut([](bool&) {});
+    if (drive()) retire();
+  }
+
+ private:
+  // The first poll, made by co_await itself (the latch starts owned).
+  void consume() override {
+    if (drive()) {
+      retire();
+      return;
+    }
+    // Destroyed while suspended (its wait never completes); if a wake has
+    // queued a poll meanwhile, the real destructor aborts (misuse): nothing
+    // to check.
+    if (scenario_.protocol != Protocol::kDestroyWhileSuspended) return;
+    seized_ = anchor_->latch().try_seize();
+    if (seized_) retire();
+  }
+
+  void produce(std::size_t producer) override {
+    Waker clone = std::move(clones_[producer]);
+    const std::vector<Action>& actions = scenario_.producers[producer];
+    for (std::size_t i = 0; i < actions.size(); ++i) {
+      // Ordering: relaxed, as the poll's re-check: the token reaches the
+      // poll through the relay's latch alone.
+      if (actions[i] == Action::kToken) tokens_.fetch_add(1, std::memory_order_relaxed);
+      if (i + 1 < actions.size()) {
+        clone.wake_by_ref();
+      } else {
+        std::move(clone).wake();
+      }
+    }
+  }  // a producer with no action drops its clone here
+
+  // As the awaiter's drive(): polls while it owns the latch; true once the
+  // wait completed (the latch stays held).
+  bool drive() {
+    for (;;) {
+      anchor_->latch().start_poll();
+      // Exclusive: the poll's consumer-side calls (register, re-check).
+      const bool done = frame_.with_mut([this](bool&) {
+        // Ordering: relaxed: only the latch orders what the re-check reads.
+        return tokens_.load(std::memory_order_relaxed) == expected_;
+      });
+      if (done && !destroys_) {
+        complete_ = true;
+        return true;
+      }
+      if (anchor_->latch().try_suspend()) return false;
+    }
+  }
+
+  // The coroutine resumes and its frame goes: the anchor retires, its
+  // references (the handle and the waker) are released, the frame is freed.
+  void retire() {
+    anchor_->retire(*this);
+    anchor_.reset();
+    // Exclusive: the frame goes; no wake may reach it any more.
+    frame_.with_mut([](bool&) {});
+    gone_ = true;
+  }
+
+  std::optional<detail::BasicRelayAnchor<RelayRun, RelayPolicy>> anchor_;
+  std::vector<Waker> clones_;  // one per producer, moved out by its thread
+  Cell<bool> frame_{"frame"};
+  Atomic<int> tokens_{0};
+  // Destroyed while suspended: the wait never completes, so the frame goes
+  // only by the destructor's seize (a coroutine resumed by its completion
+  // is not destroyed while suspended).
+  const bool destroys_ = scenario_.protocol == Protocol::kDestroyWhileSuspended;
+  bool complete_ = false;  // touched only by the thread holding the baton
+  bool gone_ = false;
+  bool seized_ = false;
+};
+
 // Trace formats of the state words: the flags only.
 std::string strip_type(std::string text) {
   return text.substr(text.find('{'));
@@ -462,6 +603,12 @@ Result explore_poll_latch(const Scenario& scenario) {
   return run<LatchRun>(scenario, &latch_word);
 }
 
+Result explore_relay(const Scenario& scenario) {
+  // No word format: the count (std::size_t) is std::uintptr_t's type here,
+  // so both words are shown as numbers (the latch's: W = 2, P = 1).
+  return run<RelayRun>(scenario, nullptr);
+}
+
 namespace bugs {
 
 std::uintptr_t skip_notify_bit(std::uintptr_t, std::uintptr_t desired) {
@@ -490,6 +637,11 @@ std::memory_order register_again_without_acquire(const Operation& op, OrderRole,
   const bool registers_again =
       std::string_view(op.op) == "fetch_or" && op.operand == DiatomicState::kRegistered;
   return registers_again ? std::memory_order_release : order;
+}
+
+std::memory_order free_without_acquire(const Operation& op, OrderRole,
+                                       std::memory_order order) {
+  return std::string_view(op.op) == "fetch_sub" ? std::memory_order_release : order;
 }
 
 }  // namespace bugs

@@ -120,6 +120,19 @@ struct Scenario {
 // kDestroyWhileSuspended: fails if a poll runs after a successful seize, or
 // the destructor's withdrawal does not happen after the last poll.
 [[nodiscard]] Result explore_poll_latch(const Scenario& scenario);
+// The awaiter's relay on an AtomicWaker (detail::BasicRelayAnchor<Owner, Policy>:
+// its poll latch and its RcWaker's reference count) as the latch's scenario,
+// but each producer holds a clone of the relay's waker, as the AtomicWaker
+// does: its actions wake by reference, its last one by value, and a producer
+// with no action drops its clone. The poll that completes the wait (or, for
+// kDestroyWhileSuspended, where the wait never completes, the destructor
+// that seized the latch) retires the
+// anchor, releases the awaiter's references and frees the frame (a checked
+// cell), so the clones wake or drop the relay late. Fails on a wake that
+// reaches the awaiter after its frame went, a frame access or a free of the
+// relay's atomics that does not happen after the last conflicting access, a
+// wait that never completes (kRegisterThenRecheck), or a relay left alive.
+[[nodiscard]] Result explore_relay(const Scenario& scenario);
 
 // Seeded bugs, injected through the seam as a rewrite of the value written.
 namespace bugs {
@@ -141,6 +154,11 @@ std::memory_order publish_new_waker_relaxed(const Operation& op, OrderRole role,
 // count older than the one a notifier published before it found R clear.
 std::memory_order register_again_without_acquire(const Operation& op, OrderRole role,
                                                  std::memory_order order);
+// RcWaker: the release of a reference decrements with release instead of
+// acq_rel, so the thread that drops the last one frees the relay without
+// seeing the other owners' uses of it.
+std::memory_order free_without_acquire(const Operation& op, OrderRole role,
+                                       std::memory_order order);
 }  // namespace bugs
 
 }  // namespace diatomic::explorer

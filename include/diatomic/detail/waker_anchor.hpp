@@ -73,35 +73,40 @@ class FrameAnchor {
 // Relay mode. The waker owns a reference to the relay; the relay reaches the
 // owner only after its wake claimed the latch from idle, which cannot happen
 // once the wait completed (the latch is then held for good) or the owner
-// seized it to go.
-template <class Owner>
-class RelayAnchor {
+// seized it to go. Written over an atomic policy (detail/atomic_policy.hpp),
+// as the poll latch and the reference count are, so that the interleaving
+// explorer runs this same code; the library uses std::atomic (RelayAnchor).
+template <class Owner, class Policy>
+class BasicRelayAnchor {
   struct Relay {
     explicit Relay(Owner& target) noexcept : owner(&target) {}
     void wake() noexcept {
       if (latch.claim()) owner->queue();
     }
-    PollLatch<StdAtomicPolicy> latch;
+    PollLatch<Policy> latch;
     Owner* const owner;
   };
 
  public:
-  explicit RelayAnchor(Owner&) noexcept {}
-  RelayAnchor(const RelayAnchor&) = delete;
-  RelayAnchor& operator=(const RelayAnchor&) = delete;
+  explicit BasicRelayAnchor(Owner&) noexcept {}
+  BasicRelayAnchor(const BasicRelayAnchor&) = delete;
+  BasicRelayAnchor& operator=(const BasicRelayAnchor&) = delete;
 
   // Allocates the relay; throws std::bad_alloc if that fails.
   void attach(Owner& owner) {
-    waker_ = relay_.emplace(RcWaker<Relay>::make(owner)).waker();
+    waker_ = relay_.emplace(BasicRcWaker<Relay, Policy>::make(owner)).waker();
   }
-  [[nodiscard]] PollLatch<StdAtomicPolicy>& latch() noexcept { return (*relay_)->latch; }
+  [[nodiscard]] PollLatch<Policy>& latch() noexcept { return (*relay_)->latch; }
   [[nodiscard]] const Waker& waker() const noexcept { return waker_; }
   void retire(const Owner&) const noexcept {}
 
  private:
-  std::optional<RcWaker<Relay>> relay_;
+  std::optional<BasicRcWaker<Relay, Policy>> relay_;
   Waker waker_;
 };
+
+template <class Owner>
+using RelayAnchor = BasicRelayAnchor<Owner, StdAtomicPolicy>;
 
 }  // namespace detail
 DIATOMIC_NAMESPACE_END
