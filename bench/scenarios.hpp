@@ -59,13 +59,17 @@ inline constexpr std::size_t kSharedLine = alignof(std::uintptr_t);
 inline constexpr std::size_t kOwnLine = 64;
 inline constexpr std::size_t kOtherLinePair = 128;
 
-// The producer's call of each primitive.
+// The producer's call of each primitive. Every call of the harness around a
+// primitive's operation is forced inline (DIATOMIC_ALWAYS_INLINE), because
+// g++ stops inlining in a unit as large as this benchmark's: the timed loop
+// then holds the primitive's code as a caller of it gets it, and no call the
+// harness adds.
 template <class Policy>
-void signal(detail::DiatomicCore<Policy>& core) noexcept {
+DIATOMIC_ALWAYS_INLINE void signal(detail::DiatomicCore<Policy>& core) noexcept {
   core.notify();
 }
 template <class Policy>
-void signal(detail::AtomicWakerCore<Policy>& core) noexcept {
+DIATOMIC_ALWAYS_INLINE void signal(detail::AtomicWakerCore<Policy>& core) noexcept {
   core.wake();
 }
 
@@ -117,7 +121,7 @@ struct ReadOnlyNotifyCore {
   typename Policy::template Atomic<std::uintptr_t> state{0};
 };
 template <class Policy>
-void signal(ReadOnlyNotifyCore<Policy>& core) noexcept {
+DIATOMIC_ALWAYS_INLINE void signal(ReadOnlyNotifyCore<Policy>& core) noexcept {
   // Ordering: the store-buffering pattern: a seq_cst fence before the load,
   // paired with the seq_cst fence a registration would need after its RMW
   // (FencedRegistrationCore); the load itself may be relaxed.
@@ -141,7 +145,7 @@ struct FencedRegistrationCore {
   }
 };
 template <class Policy>
-void signal(FencedRegistrationCore<Policy>& fenced) noexcept {
+DIATOMIC_ALWAYS_INLINE void signal(FencedRegistrationCore<Policy>& fenced) noexcept {
   fenced.core.notify();
 }
 
@@ -160,7 +164,7 @@ struct FencedRegistrationKind {
 template <class Kind, class Policy>
 struct NotifyNobody {
   typename Kind::template Core<Policy> core;
-  void operator()(std::uint64_t) noexcept { signal(core); }
+  DIATOMIC_ALWAYS_INLINE void operator()(std::uint64_t) noexcept { signal(core); }
 };
 
 // S2: register the same waker again, then notify.
@@ -169,7 +173,7 @@ struct SameWaker {
   RcCountingWaker<Policy> target = RcCountingWaker<Policy>::make();
   Waker waker = target.waker();
   typename Kind::template Core<Policy> core;
-  void operator()(std::uint64_t) {
+  DIATOMIC_ALWAYS_INLINE void operator()(std::uint64_t) {
     core.register_waker(waker);
     signal(core);
   }
@@ -182,7 +186,7 @@ struct NewWaker {
                                         RcCountingWaker<Policy>::make()};
   Waker wakers[2] = {targets[0].waker(), targets[1].waker()};
   typename Kind::template Core<Policy> core;
-  void operator()(std::uint64_t i) {
+  DIATOMIC_ALWAYS_INLINE void operator()(std::uint64_t i) {
     core.register_waker(wakers[i & 1]);
     signal(core);
   }

@@ -60,9 +60,9 @@ void floor_cmpxchg(benchmark::State& state) {
   Padded<std::atomic<std::uintptr_t>> word;
   std::uintptr_t expected = 0;
   for (auto _ : state) {
-    // Ordering: acq_rel, as notify()'s compare-exchange. It always succeeds:
-    // nobody else writes the word.
-    word.value.compare_exchange_strong(expected, expected, std::memory_order_acq_rel,
+    // Ordering: release on success, relaxed on failure, as notify()'s
+    // write_back. It always succeeds: nobody else writes the word.
+    word.value.compare_exchange_strong(expected, expected, std::memory_order_release,
                                        std::memory_order_relaxed);
   }
 }
@@ -70,14 +70,14 @@ void floor_cmpxchg(benchmark::State& state) {
 // S1's floor: what any compare-exchange-based notify must do, the notify()
 // of S1 without the state machine: load the word, then compare-exchange it
 // with the loaded value (a loop, retried if the word changed meanwhile). The
-// compare-exchange depends on the load, as in try_lock.
+// compare-exchange depends on the load, as write_back's in notify().
 void floor_load_cmpxchg(benchmark::State& state) {
   Padded<std::atomic<std::uintptr_t>> word;
   for (auto _ : state) {
-    // Ordering: relaxed, then acq_rel on success, as try_lock's rows where
-    // nobody is registered.
+    // Ordering: relaxed, then release on success, as notify()'s load and
+    // write_back.
     std::uintptr_t old = word.value.load(std::memory_order_relaxed);
-    while (!word.value.compare_exchange_weak(old, old, std::memory_order_acq_rel,
+    while (!word.value.compare_exchange_weak(old, old, std::memory_order_release,
                                              std::memory_order_relaxed)) {
     }
   }

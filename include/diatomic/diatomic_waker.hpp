@@ -128,7 +128,9 @@ class DiatomicWaker {
 
   /// Calls the registered waker if the consumer is registered, at most once per
   /// registration; otherwise does nothing. Any thread; never blocks or spins.
-  void notify() const noexcept { core_.notify(); }
+  /// Always inlined: with nobody registered it is one load and one
+  /// compare-exchange in the caller's code; the call of the waker is out of line.
+  DIATOMIC_ALWAYS_INLINE void notify() const noexcept { core_.notify(); }
 
   /// The consumer role, borrowed: at most one should be in use at a time.
   [[nodiscard]] WakeSinkRef sink_ref() noexcept;
@@ -214,7 +216,7 @@ class WakeSink {
 class WakeSource {
  public:
   /// \copydoc DiatomicWaker::notify
-  void notify() const noexcept {
+  DIATOMIC_ALWAYS_INLINE void notify() const noexcept {
     DIATOMIC_DEBUG_CHECK(inner_ != nullptr, "WakeSource used after it was moved from");
     inner_->notify();
   }
@@ -282,7 +284,7 @@ class WakeSinkRef {
 class WakeSourceRef {
  public:
   /// \copydoc DiatomicWaker::notify
-  void notify() const noexcept { target_->notify(); }
+  DIATOMIC_ALWAYS_INLINE void notify() const noexcept { target_->notify(); }
 
  private:
   friend class DiatomicWaker;

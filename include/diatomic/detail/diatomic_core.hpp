@@ -34,7 +34,7 @@ class DiatomicCore {
                          "DiatomicWaker destroyed during a consumer-side call");
   }
 
-  void notify() noexcept;
+  DIATOMIC_ALWAYS_INLINE void notify() noexcept;
   // `wait`: the wait registering (see begin_wait), or nullptr for a direct call.
   void register_waker(const Waker& waker, const void* wait = nullptr);
   void unregister() noexcept;
@@ -69,17 +69,37 @@ class DiatomicCore {
     static_cast<void>(bits);
   }
 
-  bool try_lock(std::uintptr_t& bits) noexcept;
+  bool write_back(std::uintptr_t& old) noexcept;
+  bool try_lock(std::uintptr_t old, std::uintptr_t& bits) noexcept;
   bool try_unlock(std::uintptr_t& bits) noexcept;
+  DIATOMIC_NOINLINE void notify_slow(std::uintptr_t old) noexcept;
 
   typename Policy::template Atomic<std::uintptr_t> state_{0};
   typename Policy::template Cell<Waker> slots_[2];
   ConsumerFlag consumer_;
 };
 
+// The rows of try_lock with R clear (nobody registered, the common case):
+// writes the state back unchanged, with a compare-exchange that has the very
+// value it compares with as its new value, so nothing is computed between
+// the load and the RMW. Returns false, with the word's value in `old`, if the
+// word changed since `old` was read.
+template <class Policy>
+inline bool DiatomicCore<Policy>::write_back(std::uintptr_t& old) noexcept {
+  // Ordering: release on success: heads the release sequence that the
+  // consumer's next registration (acquire RMW) reads, so its re-check sees the
+  // producer's writes (why this row is an RMW at all). No acquire: on success
+  // the notifier returns and touches nothing the consumer wrote (no slot, no
+  // waker), so there is nothing for it to order; the contract promises the
+  // notifier nothing. Relaxed on failure: the caller retries.
+  return state_.compare_exchange_weak(old, old, std::memory_order_release,
+                                      std::memory_order_relaxed);
+}
+
 // Takes the notification lock if the consumer is registered and nobody holds
 // it; otherwise leaves word for the holder (N) or writes the state back
-// unchanged. Returns true with the new state in `bits` if the lock was taken.
+// unchanged. `old` is a guess of the state (notify()'s load). Returns true
+// with the new state in `bits` if the lock was taken.
 //
 //   N L R U I  ->  N L R U I
 //   0 0 0 u i      0 0 0 u i    nobody registered: unchanged (still an RMW)
@@ -89,27 +109,14 @@ class DiatomicCore {
 //   0 1 1 u i      1 1 1 u i    holder busy: ask it to notify once more
 //   1 1 1 u i      1 1 1 u i    already asked: unchanged
 //
-// The rows with R clear (nobody registered, the common case) have a
-// compare-exchange of their own that writes back the very value it compares
-// with: nothing is computed between the load and the RMW, which makes such a
-// notify() as fast as a bare load and compare-exchange (docs/benchmarks.md, S1).
+// The rows with R clear are write_back(); notify() tries them once itself,
+// inline, before it calls try_lock.
 template <class Policy>
-inline bool DiatomicCore<Policy>::try_lock(std::uintptr_t& bits) noexcept {
-  // Ordering: relaxed; only a first guess for the compare-exchanges below.
-  std::uintptr_t old = state_.load(std::memory_order_relaxed);
+inline bool DiatomicCore<Policy>::try_lock(std::uintptr_t old, std::uintptr_t& bits) noexcept {
   for (;;) {
     check(old);
     if ((old & S::kRegistered) == 0) {
-      // Ordering: release on success: heads the release sequence that the
-      // consumer's next registration (acquire RMW) reads, so its re-check
-      // sees the producer's writes (why this row is an RMW at all). No
-      // acquire: on success we return and touch nothing the consumer wrote
-      // (no slot, no waker), so there is nothing for it to order; the contract
-      // promises the notifier nothing. Relaxed on failure: the loop retries.
-      if (state_.compare_exchange_weak(old, old, std::memory_order_release,
-                                       std::memory_order_relaxed)) {
-        return false;
-      }
+      if (write_back(old)) return false;
       continue;
     }
     std::uintptr_t next = old | S::kNotify;
@@ -175,10 +182,29 @@ inline bool DiatomicCore<Policy>::try_unlock(std::uintptr_t& bits) noexcept {
 // (lock-free: the CAS loop retries only when the word changed under it); the
 // holder calls the waker once more for each N it finds, which is bounded by
 // the consumer's registrations.
+//
+// notify() itself is the load and the first attempt at write_back(), inlined
+// into every caller: with nobody registered, a notify is one load and one
+// compare-exchange in the caller's code, with no call (docs/benchmarks.md,
+// S1). Everything else is notify_slow(), out of line.
 template <class Policy>
-inline void DiatomicCore<Policy>::notify() noexcept {
+DIATOMIC_ALWAYS_INLINE void DiatomicCore<Policy>::notify() noexcept {
+  // Ordering: relaxed; only a first guess for the compare-exchanges of
+  // write_back() and try_lock().
+  std::uintptr_t old = state_.load(std::memory_order_relaxed);
+  check(old);
+  if ((old & S::kRegistered) == 0 && write_back(old)) return;
+  notify_slow(old);
+}
+
+// The rest of notify(): try_lock from the state last read, and if the lock
+// was taken, the holder's loop: call the waker in slot[I] (I from `bits`, the
+// state try_lock wrote), then release the lock, or call once more for each
+// N that arrived meanwhile (try_unlock's table).
+template <class Policy>
+void DiatomicCore<Policy>::notify_slow(std::uintptr_t old) noexcept {
   std::uintptr_t bits = 0;
-  if (!try_lock(bits)) return;
+  if (!try_lock(old, bits)) return;
   do {
     // Shared: we hold L, so I cannot change under us and the consumer never
     // writes slot[I] (it writes slot[1-I] only, and clear() drops the slots
