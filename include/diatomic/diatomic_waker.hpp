@@ -74,15 +74,18 @@ class WakeSourceRef;
 ///
 /// Layout: the state word and the two waker slots fill a cache line of their
 /// own (alignof is 64, sizeof a multiple of it), so a channel's data declared
-/// next to a DiatomicWaker never shares its line. That matters because a
-/// notifier calls the waker while it holds the lock and releases it after the
-/// call: a consumer woken by that call that read data on the state's line
-/// would pull the line away from the notifier just before its unlocking RMW,
-/// and the line would cross between the cores three times instead of once
-/// (docs/benchmarks.md, S5). A channel that declares its data next to a
-/// DiatomicWaker (or uses a WakeSink, whose shared state std::make_shared
-/// aligns the same way) gets this for free; the price is 64 bytes per
-/// primitive instead of 48.
+/// next to a DiatomicWaker never shares its line. A channel that declares its
+/// data next to a DiatomicWaker (or uses a WakeSink, whose shared state
+/// std::make_shared aligns the same way) gets this for free; the price is 64
+/// bytes per primitive instead of 48. Why: a notifier calls the waker while it
+/// holds the lock and releases it after the call, so a consumer woken by that
+/// call that reads data on the state's line can pull the line away from the
+/// notifier just before its unlocking RMW, and the line then crosses between
+/// the cores three times instead of once. That is our explanation of a loss
+/// measured on an Intel Xeon guest with the data on the state's line (a
+/// spinning ping-pong 43 % slower than AtomicWaker's); it has not yet been
+/// measured there with this layout, and on an AMD EPYC guest the shared line
+/// was 3 to 12 % faster in the same ping-pong (docs/benchmarks.md, S5).
 ///
 /// Lifetime: destroy it only when no notify() and no consumer-side call is in
 /// progress (checked where checks are on). Its destructor drops the cached wakers.
