@@ -32,10 +32,16 @@ constexpr int kRepetitions = 7;
 constexpr std::string_view kMinTime = "0.2";
 
 struct Result {
-  double ns_per_op = 0;       // median over the repetitions
-  double cv = 0;              // coefficient of variation of ns/op over the repetitions
-  std::optional<double> rmw;  // rmw/op counter (median), if the benchmark counts
-  std::optional<double> sleeps;  // sleeps/op counter (median), if the benchmark counts
+  double ns_per_op = 0;  // median over the repetitions
+  double cv = 0;         // coefficient of variation of ns/op over the repetitions
+  // The benchmark's counters (rmw/op, sleeps/op, S5p's ratios), each the
+  // median over the repetitions.
+  std::map<std::string, double, std::less<>> counters;
+
+  [[nodiscard]] std::optional<double> counter(std::string_view name) const {
+    const auto it = counters.find(name);
+    return it == counters.end() ? std::nullopt : std::optional<double>(it->second);
+  }
 };
 using Results = std::map<std::string, Result, std::less<>>;
 
@@ -94,12 +100,8 @@ class ProgressReporter final : public benchmark::BenchmarkReporter {
       }
       if (run.aggregate_name != "median") continue;
       result.ns_per_op = wall ? run.GetAdjustedRealTime() : run.GetAdjustedCPUTime();
-      if (const auto counter = run.counters.find("rmw/op"); counter != run.counters.end()) {
-        result.rmw = counter->second.value;
-      }
-      if (const auto counter = run.counters.find(std::string(kSleepsCounter));
-          counter != run.counters.end()) {
-        result.sleeps = counter->second.value;
+      for (const auto& [counter_name, counter] : run.counters) {
+        result.counters[counter_name] = counter.value;
       }
     }
     if (finished == nullptr) return;
@@ -140,9 +142,12 @@ void rmw_table(fmt::memory_buffer& out, const Results& results) {
   for (const Scenario& s : kScenarios) {
     const Result* dw = find(results, s.id, kDiatomic);
     const Result* aw = find(results, s.id, kAtomicWaker);
-    if (dw == nullptr || aw == nullptr || !dw->rmw || !aw->rmw) continue;
+    if (dw == nullptr || aw == nullptr) continue;
+    const std::optional<double> dw_rmw = dw->counter(kRmwCounter);
+    const std::optional<double> aw_rmw = aw->counter(kRmwCounter);
+    if (!dw_rmw || !aw_rmw) continue;
     fmt::format_to(std::back_inserter(out), "{:<3}{:<39} {:>13.2f} {:>13.2f} {:>14}\n", s.id,
-                   s.title, *dw->rmw, *aw->rmw, s.design_rmws);
+                   s.title, *dw_rmw, *aw_rmw, s.design_rmws);
   }
 }
 
@@ -204,10 +209,32 @@ void group_tables(fmt::memory_buffer& out, const Results& results) {
     for (const Row& row : group.rows) {
       const Result* r = row.name.empty() ? nullptr : find(results, row.name);
       if (r == nullptr) continue;
+      const std::optional<double> sleeps = r->counter(kSleepsCounter);
       fmt::format_to(std::back_inserter(out), "{:<30} {:<50} {:>15} {:>7.3g}x{}\n", row.name,
                      row.what, with_cv(*r), r->ns_per_op / fastest,
-                     r->sleeps ? fmt::format("  {:.3f} sleeps", *r->sleeps) : "");
+                     sleeps ? fmt::format("  {:.3f} sleeps", *sleeps) : "");
     }
+  }
+}
+
+// S5p's ratios: the median over the cycles and the quartiles (median over
+// the repetitions of each).
+void paired_table(fmt::memory_buffer& out, const Results& results) {
+  const Result* paired = find(results, kS5Paired);
+  if (paired == nullptr) return;
+  fmt::format_to(std::back_inserter(out),
+                 "\nS5 cycle by cycle ({}): each cycle runs the four ping-pongs back to back;\n"
+                 "ratios of one cycle's times, reference / subject (above 1: the subject faster)\n"
+                 "{:<52} {:>8} {:>8} {:>8}\n",
+                 kS5Paired, "ratio", "median", "q1", "q3");
+  for (const PairedRatio& ratio : kS5PairedRatios) {
+    const std::string name(ratio.counter);
+    const std::optional<double> median = paired->counter(name);
+    const std::optional<double> q1 = paired->counter(name + " q1");
+    const std::optional<double> q3 = paired->counter(name + " q3");
+    if (!median || !q1 || !q3) continue;
+    fmt::format_to(std::back_inserter(out), "{:<52} {:>7.3f}x {:>7.3f}x {:>7.3f}x\n", ratio.what,
+                   *median, *q1, *q3);
   }
 }
 
@@ -229,6 +256,23 @@ void experiment_table(fmt::memory_buffer& out, const Results& results) {
   }
 }
 
+// A target's speed-up (references' ns / subject's ns, the faster reference),
+// or its paired counter; nothing if a benchmark is missing.
+std::optional<double> speedup_of(const Target& t, const Results& results) {
+  const Result* subject = find(results, t.subject);
+  if (subject == nullptr) return std::nullopt;
+  if (!t.paired.empty()) return subject->counter(t.paired);
+  const Result* reference = nullptr;
+  for (const std::string_view name : t.references) {
+    const Result* r = name.empty() ? nullptr : find(results, name);
+    if (r != nullptr && (reference == nullptr || r->ns_per_op < reference->ns_per_op)) {
+      reference = r;
+    }
+  }
+  if (reference == nullptr) return std::nullopt;
+  return reference->ns_per_op / subject->ns_per_op;
+}
+
 // Every target, with its verdict; returns the chart's data: per target,
 // the speed-up (references' ns / subject's ns) and the speed-up it must reach.
 std::string target_table(fmt::memory_buffer& out, const Results& results) {
@@ -236,19 +280,12 @@ std::string target_table(fmt::memory_buffer& out, const Results& results) {
                  "\nTargets (x: libdiatomic's time over the reference's, or the speed-up)\n");
   std::string plot_data;
   for (const Target& t : kTargets) {
-    const Result* subject = find(results, t.subject);
-    const Result* reference = nullptr;
-    for (const std::string_view name : t.references) {
-      const Result* r = name.empty() ? nullptr : find(results, name);
-      if (r != nullptr && (reference == nullptr || r->ns_per_op < reference->ns_per_op)) {
-        reference = r;
-      }
-    }
-    if (subject == nullptr || reference == nullptr) {
+    const std::optional<double> measured = speedup_of(t, results);
+    if (!measured) {
       fmt::format_to(std::back_inserter(out), "{:<86} not measured\n", t.label);
       continue;
     }
-    const double speedup = reference->ns_per_op / subject->ns_per_op;
+    const double speedup = *measured;
     const bool faster_by = t.kind == TargetKind::kFasterBy;
     const bool met = faster_by ? speedup >= t.bound : 1 / speedup <= t.bound;
     fmt::format_to(std::back_inserter(out), "{:<86} {:>7.3g}x  {} {:.2f}x  {}\n", t.label,
@@ -275,6 +312,10 @@ bool plot(const std::filesystem::path& dir, const std::string& data, const std::
       "\\n{}\"\n"
       "set style fill solid 0.7 border -1\n"
       "set logscale x 10\n"
+      // Room right of the longest bar for its label: up to the decade above
+      // four times the largest value or target.
+      "stats '{}' using ($2 > $3 ? $2 : $3) nooutput\n"
+      "set xrange [0.1:10**ceil(log10(STATS_max * 4))]\n"
       "set yrange [{}:-0.7]\n"
       "set ytics nomirror\n"
       "set grid xtics\n"
@@ -287,8 +328,8 @@ bool plot(const std::filesystem::path& dir, const std::string& data, const std::
       // The value's label right of the bar, the target mark and the line at 1.
       "'' using (($2 > $3 ? ($2 > 1 ? $2 : 1) : ($3 > 1 ? $3 : 1)) * 1.12):0:"
       "(sprintf('%.3gx', $2)) with labels left notitle\n",
-      160 + 48 * kTargets.size(), png_file.string(), machine, kTargets.size() - 0.3,
-      data_file.string());
+      160 + 48 * kTargets.size(), png_file.string(), machine, data_file.string(),
+      kTargets.size() - 0.3, data_file.string());
   const std::string command = fmt::format("gnuplot '{}'", script_file.string());
   return std::system(command.c_str()) == 0 && std::filesystem::exists(png_file);
 }
@@ -327,6 +368,7 @@ int run_report(const char* argv0, const std::string& dir, std::size_t benchmarks
   speed_table(out, results);
   floor_table(out, results);
   group_tables(out, results);
+  paired_table(out, results);
   experiment_table(out, results);
   const std::string plot_data = target_table(out, results);
   std::fwrite(out.data(), 1, out.size(), stdout);

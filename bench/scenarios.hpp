@@ -474,6 +474,29 @@ std::uint64_t with_echo_partner(Body body) {
   return partner_rmws;
 }
 
+// Wall-clock nanoseconds per round trip over `rounds` round trips of a
+// ping-pong through Channel, after a warm-up (S5p: one run of a cycle).
+template <class Channel>
+[[nodiscard]] double round_trip_ns(std::uint64_t rounds) {
+  constexpr std::uint64_t kWarmup = 100;
+  double ns = 0;
+  with_echo_partner<Channel>([&](Channel& ping, Channel& pong, auto& waiter) {
+    for (std::uint64_t i = 0; i < kWarmup; ++i) {
+      ping.send(kBall);
+      static_cast<void>(pong.recv(waiter));
+    }
+    const auto start = std::chrono::steady_clock::now();
+    for (std::uint64_t i = 0; i < rounds; ++i) {
+      ping.send(kBall);
+      benchmark::DoNotOptimize(pong.recv(waiter));
+    }
+    const std::chrono::duration<double, std::nano> elapsed =
+        std::chrono::steady_clock::now() - start;
+    ns = elapsed.count() / static_cast<double>(rounds);
+  });
+  return ns;
+}
+
 // RMWs per round trip of a ping-pong over CountingPolicy, both threads.
 template <class Channel>
 [[nodiscard]] double rmw_per_round_trip() {

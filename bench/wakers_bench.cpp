@@ -11,13 +11,17 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <type_traits>
+#include <vector>
 
 #if defined(__linux__)
 #include <linux/futex.h>
@@ -89,7 +93,7 @@ void one_thread(benchmark::State& state) {
   Round<Kind, Std> round;
   std::uint64_t i = 0;
   for (auto _ : state) round(i++);
-  state.counters["rmw/op"] = rmw_per_round<Round, Kind>();
+  state.counters[std::string(kRmwCounter)] = rmw_per_round<Round, Kind>();
 }
 
 // S4, S5 and their floors: one op is one round trip.
@@ -115,8 +119,46 @@ void parked_ping_pong(benchmark::State& state) {
 template <class Kind, std::size_t kCoreAlign = Kind::kAlign>
 void spin_ping_pong(benchmark::State& state) {
   ping_pong<PrimitiveChannel<Kind, Std, SpinWaiter<Std>, kCoreAlign>>(state);
-  state.counters["rmw/op"] = rmw_per_round_trip<
+  state.counters[std::string(kRmwCounter)] = rmw_per_round_trip<
       PrimitiveChannel<Kind, CountingPolicy, SpinWaiter<CountingPolicy>, kCoreAlign>>();
+}
+
+// S5p (catalog.hpp): one iteration is one cycle, a run of kRounds round
+// trips of each of four ping-pongs, in the reverse order every other cycle so
+// that a drift within a cycle favours none of them.
+void s5_paired(benchmark::State& state) {
+  constexpr std::uint64_t kRounds = 2000;
+  using Diatomic = PrimitiveChannel<DiatomicKind, Std, SpinWaiter<Std>>;
+  using Atomic = PrimitiveChannel<AtomicWakerKind, Std, SpinWaiter<Std>>;
+  std::map<std::string_view, std::vector<double>> ratios;
+  // The four runs of a cycle: raw spin, floor_registered, DiatomicWaker, AtomicWaker.
+  constexpr std::array<double (*)(std::uint64_t), 4> kRuns{
+      &round_trip_ns<SpinChannel>, &round_trip_ns<RegisteredWakeLineChannel>,
+      &round_trip_ns<Diatomic>, &round_trip_ns<Atomic>};
+  bool reverse = false;
+  for (auto _ : state) {
+    std::array<double, kRuns.size()> ns{};
+    for (std::size_t i = 0; i < kRuns.size(); ++i) {
+      const std::size_t k = reverse ? kRuns.size() - 1 - i : i;
+      ns[k] = kRuns[k](kRounds);
+    }
+    reverse = !reverse;
+    const auto [spin, registered, dw, aw] = ns;
+    ratios[kPairedAwOverDw].push_back(aw / dw);
+    ratios[kPairedSpinOverDw].push_back(spin / dw);
+    ratios[kPairedSpinOverFloor].push_back(spin / registered);
+  }
+  for (auto& entry : ratios) {
+    std::vector<double>& values = entry.second;
+    std::sort(values.begin(), values.end());
+    const auto quantile = [&values](std::size_t num, std::size_t den) {
+      return values[(values.size() - 1) * num / den];
+    };
+    const std::string name(entry.first);
+    state.counters[name] = quantile(1, 2);
+    state.counters[name + " q1"] = quantile(1, 4);
+    state.counters[name + " q3"] = quantile(3, 4);
+  }
 }
 
 // S6: ns/op of this thread while a second thread notifies the same primitive;
@@ -135,7 +177,7 @@ void contended_notify(benchmark::State& state) {
       for (std::uint64_t i = 0; i < kOps; ++i) signal(counted.value);
     });
   });
-  state.counters["rmw/op"] = static_cast<double>(rmws) / kOps;
+  state.counters[std::string(kRmwCounter)] = static_cast<double>(rmws) / kOps;
 }
 
 // S7: the S4 ping-pong with the partner a coroutine that co_awaits on a
@@ -186,6 +228,7 @@ std::size_t register_benchmarks() {
   registry.add(kS5DiatomicSharedLine, &spin_ping_pong<DiatomicKind, kSharedLine>, Clock::kWall);
   registry.add(kS5AtomicWakerOwnLine, &spin_ping_pong<AtomicWakerKind, kOwnLine>, Clock::kWall);
   registry.add(kS5DiatomicOtherPair, &spin_ping_pong<DiatomicKind, kOtherLinePair>, Clock::kWall);
+  registry.add(kS5Paired, &s5_paired, Clock::kWall);
   registry.add(kS1ReadOnly, &one_thread<NotifyNobody, ReadOnlyNotifyKind>, Clock::kCpu);
   registry.add(kS2Fenced, &one_thread<SameWaker, FencedRegistrationKind>, Clock::kCpu);
   registry.add(kS3Fenced, &one_thread<NewWaker, FencedRegistrationKind>, Clock::kCpu);
