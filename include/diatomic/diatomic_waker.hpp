@@ -85,7 +85,8 @@ class WakeSourceRef;
 /// measured on an Intel Xeon guest with the data on the state's line (a
 /// spinning ping-pong 43 % slower than AtomicWaker's); it has not yet been
 /// measured there with this layout, and on an AMD EPYC guest the shared line
-/// was 3 to 12 % faster in the same ping-pong (docs/benchmarks.md, S5).
+/// was faster in six of eight reports of the same ping-pong (by 3 to 12 %)
+/// and slower in two (docs/benchmarks.md, S5).
 ///
 /// Lifetime: destroy it only when no notify() and no consumer-side call is in
 /// progress (checked where checks are on). Its destructor drops the cached wakers.
