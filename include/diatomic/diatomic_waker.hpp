@@ -132,8 +132,9 @@ class DiatomicWaker {
 
   /// Calls the registered waker if the consumer is registered, at most once per
   /// registration; otherwise does nothing. Any thread; never blocks or spins.
-  /// Always inlined: with nobody registered it is one load and one
-  /// compare-exchange in the caller's code; the call of the waker is out of line.
+  /// Inlined into the caller (forced with g++ and clang): with nobody
+  /// registered it is one load and one compare-exchange in the caller's code;
+  /// the call of the waker is out of line.
   DIATOMIC_ALWAYS_INLINE void notify() const noexcept { core_.notify(); }
 
   /// The consumer role, borrowed: at most one should be in use at a time.
