@@ -4,7 +4,7 @@
 # installs them on this system, builds the consumers against the system
 # install, and removes them again. One line per step:
 #   deb-version    debian/changelog's version is meson.build's
-#   deb-build      dpkg-buildpackage -us -uc -b: libdiatomic0.2 and libdiatomic-dev
+#   deb-build      dpkg-buildpackage -us -uc -b: libdiatomic0.3 and libdiatomic-dev
 #   lintian        lintian on the .changes reports no error (its output: lintian.log)
 #   deb-install    apt-get installs both .debs
 #   then the paths of `test/consumers/run.sh --system`: pkg-config (shared and
@@ -40,7 +40,7 @@ finish() {
   exit
 }
 
-RUNTIME=libdiatomic0.2
+RUNTIME=libdiatomic0.3
 packages=("$RUNTIME" libdiatomic-dev)
 for pkg in "${packages[@]}"; do
   if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed'; then

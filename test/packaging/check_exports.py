@@ -6,7 +6,7 @@ Usage:
   check_exports.py NM LIBRARY ABI
       Lists LIBRARY's dynamic symbols (NM -D --defined-only) and fails, naming
       each one, if any is outside namespace diatomic, outside its ABI
-      namespace diatomic::ABI (e.g. v0_2), or a member of a state machine
+      namespace diatomic::ABI (e.g. v0_3), or a member of a state machine
       (the header-only cores, whose helpers such as try_lock are private), or
       if none is inside namespace diatomic.
   check_exports.py --self-test NM LIBRARY +SYMBOL... -SYMBOL...
