@@ -29,6 +29,12 @@
 ///   throws). The state returns to idle with the slot as before; a wake that
 ///   raced with the failed call is delivered to the previously stored waker,
 ///   as if it had arrived just before the call.
+///   Signals. wake() may be called from a signal handler when the stored
+///   waker's wake() (wake_by_ref, then drop) is async-signal-safe. For
+///   this_thread::waker() it is while the woken thread lives, on the
+///   futex-like parkers (diatomic/thread_waker.hpp): the thread's own
+///   reference keeps the drop from freeing the parker. take() alone is
+///   lock-free and allocates nothing; dropping a Waker may free its target.
 #pragma once
 
 #include <diatomic/atomic_waker_state.hpp>

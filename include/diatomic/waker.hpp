@@ -36,6 +36,9 @@ struct WakerVTable {
 ///
 /// Exceptions: only copying may throw (whatever clone throws); a failed copy
 /// leaves the source untouched and, for assignment, the target unchanged.
+///
+/// Signals: wake_by_ref() is async-signal-safe exactly when the table's
+/// wake_by_ref is; wake() and destruction also need a signal-safe drop.
 class Waker {
  public:
   /// Empty: wakes nothing, clones and drops for free.
