@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-// The thread parker behind this_thread::waker() and this_thread::park(): one
-// parker per thread, a three-state futex word, shared with its wakers through
-// the library's reference-counted waker (RcWaker); park() spins adaptively on
-// the word before the futex wait (detail/parker_core.hpp has the word's
-// state machine).
+// The thread parker behind this_thread::waker(), park() and park_until():
+// one parker per thread, a three-state futex word, shared with its wakers
+// through the library's reference-counted waker (RcWaker); a park spins
+// adaptively on the word before the futex wait (detail/parker_core.hpp has
+// the word's state machine, src/parker/ the platforms' futexes).
 #include <diatomic/detail/parker_core.hpp>
 #include <diatomic/rc_waker.hpp>
 #include <diatomic/thread_waker.hpp>
@@ -13,54 +13,21 @@
 #include <chrono>
 #include <cstdint>
 
-#if defined(__linux__)
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-#endif
+#include "parker/futex.hpp"
 
 DIATOMIC_NAMESPACE_BEGIN
 namespace this_thread {
 namespace {
 
-static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
-static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t),
-              "the futex word must be a plain 32-bit integer");
-
-// The kernel's futex, for detail::ParkerCore.
-struct Futex {
-  static void wait(std::atomic<std::uint32_t>& word, std::uint32_t expected) noexcept {
-#if defined(__linux__)
-    // The kernel re-checks word == expected atomically with going to sleep, so
-    // a wake between our check and the sleep is not lost. EINTR and EAGAIN
-    // simply return; the caller loops on the state.
-    syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, expected,
-            nullptr, nullptr, 0);
-#else
-    // Ordering: relaxed; the compare_exchange in ParkerCore::park(), our
-    // caller, acquires.
-    word.wait(expected, std::memory_order_relaxed);
-#endif
-  }
-
-  static void wake_one(std::atomic<std::uint32_t>& word) noexcept {
-#if defined(__linux__)
-    syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, 1, nullptr,
-            nullptr, 0);
-#else
-    word.notify_one();
-#endif
-  }
-};
-
 // The target of a thread's wakers: waking it unparks the thread. Its states
 // and transitions: detail/parker_core.hpp; park() below spins on the word
 // (reads only) before ParkerCore::park() (the spin ends at kNotified; the
 // word is kEmpty while the owner spins, so no wake calls the futex then).
-using Parker = detail::ParkerCore<detail::StdAtomicPolicy, Futex>;
+using Parker = detail::ParkerCore<detail::StdAtomicPolicy, detail::PlatformFutex>;
+using Parked = Parker::Parked;
 constexpr std::uint32_t kNotified = Parker::kNotified;
 
-using Clock = std::chrono::steady_clock;
+using Clock = detail::PlatformFutex::Clock;
 
 // The longest spin of park(), process-wide, in nanoseconds.
 std::atomic<std::int64_t> max_spin_ns{kDefaultParkSpin.count()};
@@ -112,6 +79,36 @@ const RcWaker<Parker>& current() {
   return parker;
 }
 
+// park() and park_until(): spins on the word until the token is there or the
+// thread's spin (or the deadline, if sooner) ends, then parks with `park`,
+// and adapts the thread's next spin to how long this wait took.
+template <class Park>
+Parked spin_then_park(Clock::time_point deadline, Park park) {
+  Parker& parker = current().get();
+  const std::chrono::nanoseconds max_spin = park_spin();
+  const bool spins = max_spin.count() > 0;
+  const Clock::time_point start = spins ? Clock::now() : Clock::time_point{};
+  if (spins) spin_for_token(parker.word(), std::min(start + max_spin / (1u << spin_shift), deadline));
+  const Parked parked = park(parker);
+  if (parked == Parked::kAtOnce) {
+    spin_shift = 0;  // the spin caught the token (or nearly): keep spinning fully
+    return parked;
+  }
+  if (spins) {
+    // Woken, missed by a shortened spin but no longer than a full one: spin
+    // fully again. Longer than kLongWaitSpins full spins (woken or timed
+    // out): half as long next time, down to max_spin / 16. Otherwise
+    // unchanged.
+    const Clock::duration waited = Clock::now() - start;
+    if (waited <= max_spin && parked == Parked::kWoken) {
+      spin_shift = 0;
+    } else if (waited > kLongWaitSpins * max_spin) {
+      spin_shift = std::min(spin_shift + 1, kMaxSpinShift);
+    }
+  }
+  return parked;
+}
+
 }  // namespace
 
 Waker waker() {
@@ -128,27 +125,18 @@ std::chrono::nanoseconds park_spin() noexcept {
   return std::chrono::nanoseconds(max_spin_ns.load(std::memory_order_relaxed));
 }
 
+bool wake_by_ref_is_async_signal_safe() noexcept {
+  return detail::PlatformFutex::wake_is_async_signal_safe();
+}
+
+bool park_until(std::chrono::steady_clock::time_point deadline) {
+  return spin_then_park(deadline, [deadline](Parker& parker) { return parker.park_until(deadline); }) !=
+         Parked::kTimedOut;
+}
+
 void park() {
-  Parker* const parker = &current().get();
-  const std::chrono::nanoseconds max_spin = park_spin();
-  const bool spins = max_spin.count() > 0;
-  const Clock::time_point start = spins ? Clock::now() : Clock::time_point{};
-  if (spins) spin_for_token(parker->word(), start + max_spin / (1u << spin_shift));
-  if (!parker->park()) {
-    spin_shift = 0;  // the spin caught the token (or nearly): keep spinning fully
-    return;
-  }
-  if (spins) {
-    // Missed by a shortened spin but no longer than a full one: spin fully
-    // again. Longer than kLongWaitSpins full spins: half as long next time,
-    // down to max_spin / 16. In between: unchanged.
-    const Clock::duration waited = Clock::now() - start;
-    if (waited <= max_spin) {
-      spin_shift = 0;
-    } else if (waited > kLongWaitSpins * max_spin) {
-      spin_shift = std::min(spin_shift + 1, kMaxSpinShift);
-    }
-  }
+  static_cast<void>(
+      spin_then_park(Clock::time_point::max(), [](Parker& parker) { return parker.park(); }));
 }
 
 }  // namespace this_thread

@@ -77,6 +77,18 @@ const Scenario kParkOnce{.producers = {{T}},
 const Scenario kParkUntilTwoTokens{
     .producers = {{T}, {T}}, .preemption_bound = 3, .spurious_wakeups = 1};
 
+// Parks with a deadline that may pass at up to two of the futex waits,
+// racing the wakes: a wake that comes while the consumer times out is
+// consumed or left for its next park, never lost, and no timeout leaves a
+// token of its own.
+const Scenario kParkOnceTimed{.producers = {{T}},
+                              .preemption_bound = 3,
+                              .spurious_wakeups = 1,
+                              .timeouts = 2,
+                              .protocol = Protocol::kParkOnceThenRead};
+const Scenario kParkUntilTwoTokensTimed{
+    .producers = {{T}, {T}}, .preemption_bound = 3, .timeouts = 2};
+
 const Scenario kLatchTwoWakes{.producers = {{T}, {T}}, .preemption_bound = 3};
 const Scenario kLatchDestroyed{.producers = {{T}, {T}},
                                .preemption_bound = 3,
@@ -187,11 +199,23 @@ TEST(ParkerExplorer, one_wake_unparks_and_hands_over_the_payload) {
 TEST(ParkerExplorer, two_wakes_never_leave_the_parker_parked) {
   expect_correct(explore_parker, kParkUntilTwoTokens);
 }
+TEST(ParkerExplorer, a_wake_racing_the_deadline_is_neither_lost_nor_invented) {
+  expect_correct(explore_parker, kParkOnceTimed);
+}
+TEST(ParkerExplorer, two_wakes_racing_deadlines_never_leave_the_parker_parked) {
+  expect_correct(explore_parker, kParkUntilTwoTokensTimed);
+}
 TEST(ParkerStaleReads, one_wake_unparks_and_hands_over_the_payload) {
   expect_correct(explore_parker, with_stale_reads(kParkOnce, 2));
 }
 TEST(ParkerStaleReads, two_wakes_never_leave_the_parker_parked) {
   expect_correct(explore_parker, with_stale_reads(kParkUntilTwoTokens, 2));
+}
+TEST(ParkerStaleReads, a_wake_racing_the_deadline_is_neither_lost_nor_invented) {
+  expect_correct(explore_parker, with_stale_reads(kParkOnceTimed, 2));
+}
+TEST(ParkerStaleReads, two_wakes_racing_deadlines_never_leave_the_parker_parked) {
+  expect_correct(explore_parker, with_stale_reads(kParkUntilTwoTokensTimed, 2));
 }
 
 TEST(PollLatchExplorer, two_wakes_against_the_polls_complete_the_wait) {
@@ -260,6 +284,10 @@ TEST(SeededBugs, diatomic_registering_again_without_acquire_passes_the_sc_model)
 TEST(SeededBugs, diatomic_registering_again_without_acquire_is_caught_with_stale_reads) {
   expect_caught(explore_diatomic,
                 with_stale_reads(with_bug(kTwoProducers, &bugs::register_again_without_acquire)));
+}
+TEST(SeededBugs, parker_withdrawal_leaving_a_token_is_caught) {
+  expect_caught_in_both_models(explore_parker,
+                               with_bug(kParkOnceTimed, &bugs::withdraw_leaving_a_token));
 }
 TEST(SeededBugs, relay_freed_without_acquire_is_caught) {
   expect_caught_in_both_models(explore_relay,

@@ -49,6 +49,13 @@ std::string core_file(const char* file) {
   return {};
 }
 
+// A function's name as the table shows it: a member function template's
+// name without the template arguments that __builtin_FUNCTION adds.
+std::string function_name(const char* function) {
+  const std::string_view name(function);
+  return std::string(name.substr(0, name.find('<')));
+}
+
 struct SiteKey {
   std::string file;
   unsigned line;
@@ -98,6 +105,10 @@ const Named kParker[] = {
                    .spurious_wakeups = 1,
                    .protocol = Protocol::kParkOnceThenRead})},
     {"2 wakes", sweep_bounds({.producers = {{T}, {T}}, .spurious_wakeups = 1})},
+    {"park once with deadlines, payload",
+     sweep_bounds({.producers = {{T}},
+                   .timeouts = 2,
+                   .protocol = Protocol::kParkOnceThenRead})},
 };
 const Named kPollLatch[] = {
     {"2 wakes", sweep_bounds({.producers = {{T}, {T}}})},
@@ -157,7 +168,7 @@ void discover(Explore explore, const Named* begin, const Named* end,
         const std::string file = core_file(op.site.file);
         if (!file.empty()) {
           rows.try_emplace(SiteKey{file, op.site.line, role},
-                           Row{op.site.function, op.op, order});
+                           Row{function_name(op.site.function), op.op, order});
         }
         return order;
       };

@@ -44,6 +44,18 @@ void Futex::wait(Atomic<std::uint32_t>& word, std::uint32_t expected) {
   scheduler.record("futex woken", word.name(), "");
 }
 
+bool Futex::wait_until(Atomic<std::uint32_t>& word, std::uint32_t expected, const Deadline&) {
+  if (!Scheduler::on_scenario_thread()) return false;
+  Scheduler& scheduler = *Scheduler::active();
+  scheduler.point();
+  if (scheduler.timeout()) {
+    scheduler.record("futex wait", word.name(), "times out");
+    return true;
+  }
+  wait(word, expected);
+  return false;
+}
+
 void Futex::wake_one(Atomic<std::uint32_t>& word) {
   if (!Scheduler::on_scenario_thread()) return;
   Scheduler& scheduler = *Scheduler::active();

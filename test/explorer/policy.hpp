@@ -46,7 +46,8 @@
 namespace diatomic::explorer {
 
 // A seeded bug: rewrites the value an RMW writes to a state word (T =
-// std::uintptr_t) from `desired` to something else. Null: the real algorithm.
+// std::uintptr_t, or the parker's and the poll latch's std::uint32_t) from
+// `desired` to something else. Null: the real algorithm.
 using Mutation = std::uintptr_t (*)(std::uintptr_t old, std::uintptr_t desired);
 // Where the code under test calls an atomic operation: the default argument
 // of every operation of Atomic<T>, so the call site in the core names itself
@@ -259,8 +260,10 @@ class Atomic {
     return weaken ? weaken(op, role, order) : order;
   }
   static T mutate(T old, T desired) {
-    if constexpr (std::is_same_v<T, std::uintptr_t>) {
-      if (Mutation mutation = policy_config().mutation) return mutation(old, desired);
+    if constexpr (std::is_same_v<T, std::uintptr_t> || std::is_same_v<T, std::uint32_t>) {
+      if (Mutation mutation = policy_config().mutation) {
+        return static_cast<T>(mutation(old, desired));
+      }
     }
     static_cast<void>(old);
     return desired;
@@ -430,13 +433,22 @@ class Cell {
   mutable std::vector<std::uint32_t> read_epochs_;  // per thread, its last finished read
 };
 
+// The deadline of a modelled timed wait: it may pass at any futex wait.
+struct Deadline {};
+
 // The futex of detail::ParkerCore, modelled: wait() is a scheduling point;
 // if the word still holds `expected` it either returns spuriously (a choice,
 // within the schedule's spurious wake-up bound) or sleeps until a
-// wake_one() on the word picks it. Neither orders memory, as the kernel's
-// does not promise to: ParkerCore's own acquire must.
+// wake_one() on the word picks it. wait_until() first chooses whether the
+// deadline has passed (within the schedule's timeout bound): if so it
+// returns true at once, whatever the word holds; else it is wait() and
+// returns false. A thread that times out after sleeping a while is the same
+// as one that timed out at once and was preempted before its next step,
+// which the scheduler explores. Neither orders memory, as the kernel's does
+// not promise to: ParkerCore's own acquire must.
 struct Futex {
   static void wait(Atomic<std::uint32_t>& word, std::uint32_t expected);
+  static bool wait_until(Atomic<std::uint32_t>& word, std::uint32_t expected, const Deadline&);
   static void wake_one(Atomic<std::uint32_t>& word);
 };
 

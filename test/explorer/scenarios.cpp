@@ -300,13 +300,29 @@ class ParkerRun final : public ScenarioRun {
  private:
   void consume() override {
     if (scenario_.protocol == Protocol::kParkOnceThenRead) {
-      static_cast<void>(core_.park());
+      while (!park()) {
+      }
       // Shared: the producer wrote it before its wake.
       payload_.with([](const bool&) {});
       return;
     }
     // Ordering: relaxed: only the parker orders what the re-check reads.
-    while (tokens_.load(std::memory_order_relaxed) != expected_) static_cast<void>(core_.park());
+    while (tokens_.load(std::memory_order_relaxed) != expected_) static_cast<void>(park());
+  }
+
+  // One park, with a deadline if the scenario has timeouts; whether it
+  // consumed a token.
+  bool park() {
+    const Parked parked =
+        scenario_.timeouts > 0 ? core_.park_until(Deadline{}) : core_.park();
+    if (parked == Parked::kTimedOut) return false;
+    // Exclusive: only the thread holding the baton runs.
+    if (++consumed_ > wakes_) {
+      Scheduler::active()->fail(fmt::format(
+          "invented token: park consumed token {} after only {} wake(s) began", consumed_,
+          wakes_));
+    }
+    return true;
   }
 
   void produce(std::size_t producer) override {
@@ -320,11 +336,15 @@ class ParkerRun final : public ScenarioRun {
         // through wake() and park() alone.
         tokens_.fetch_add(1, std::memory_order_relaxed);
       }
+      ++wakes_;  // Exclusive: only the thread holding the baton runs.
       core_.wake();
     }
   }
 
+  using Parked = ParkerCore::Parked;
   ParkerCore core_;
+  int wakes_ = 0;     // wake() calls begun
+  int consumed_ = 0;  // tokens the consumer's parks consumed
   Cell<bool> payload_{"payload"};
   Atomic<int> tokens_{0};
 };
@@ -572,7 +592,8 @@ Result run(const Scenario& scenario, WordFormat format) {
   Scheduler scheduler(Options{.preemption_bound = scenario.preemption_bound,
                               .stale_reads = scenario.stale_reads,
                               .spurious_failures = scenario.spurious_failures,
-                              .spurious_wakeups = scenario.spurious_wakeups});
+                              .spurious_wakeups = scenario.spurious_wakeups,
+                              .timeouts = scenario.timeouts});
   Result result = scheduler.explore([&] { return std::make_unique<Run>(scenario); });
   policy_config() = PolicyConfig{};
   return result;
@@ -619,6 +640,11 @@ std::uintptr_t switch_without_flipping_index(std::uintptr_t old, std::uintptr_t 
   const bool switches = (old & DiatomicState::kUpdate) != 0 && (desired & DiatomicState::kUpdate) == 0 &&
                         ((old ^ desired) & DiatomicState::kIndex) != 0;
   return switches ? desired ^ DiatomicState::kIndex : desired;
+}
+
+std::uintptr_t withdraw_leaving_a_token(std::uintptr_t old, std::uintptr_t desired) {
+  const bool withdraws = old == ParkerCore::kParked && desired == ParkerCore::kEmpty;
+  return withdraws ? ParkerCore::kNotified : desired;
 }
 
 std::uintptr_t take_without_waking_bit(std::uintptr_t, std::uintptr_t desired) {

@@ -75,6 +75,9 @@ struct Scenario {
   int stale_reads = 0;
   int spurious_failures = 0;
   int spurious_wakeups = 0;  // futex waits that return spuriously (the parker's)
+  // The parker only: the consumer parks with a deadline (park_until), and
+  // at most this many of its futex waits time out.
+  int timeouts = 0;
   Protocol protocol = Protocol::kRegisterThenRecheck;
   Ending ending = Ending::kUnregister;
   Mutation mutation = nullptr;     // a seeded bug in the values the state word's RMWs write
@@ -103,9 +106,12 @@ struct Scenario {
 // thread that parks, each producer's action a wake (after adding a token to a
 // relaxed count, for kToken). kRegisterThenRecheck: the consumer parks until
 // its re-check of the count finds every token; kParkOnceThenRead (one
-// producer): parks once, then reads the payload the producer wrote. Fails on
-// a consumer left parked (lost wake-up) or a payload read that does not
-// happen after its write.
+// producer): parks until woken, then reads the payload the producer wrote.
+// With `timeouts`, each park has a deadline that may pass (park_until), and
+// a park that timed out is followed by another. Fails on a consumer left
+// parked (lost wake-up), a payload read that does not happen after its
+// write, or a park that consumed more tokens than wakes had begun (an
+// invented token).
 [[nodiscard]] Result explore_parker(const Scenario& scenario);
 // The awaiter's poll latch (detail::PollLatch<Policy>): the consumer is the
 // co_await, whose first poll owns the latch; each producer's action is a
@@ -154,6 +160,9 @@ std::memory_order publish_new_waker_relaxed(const Operation& op, OrderRole role,
 // count older than the one a notifier published before it found R clear.
 std::memory_order register_again_without_acquire(const Operation& op, OrderRole role,
                                                  std::memory_order order);
+// The thread parker: a park whose deadline passed withdraws by writing
+// kNotified instead of kEmpty, leaving a token that no wake left.
+std::uintptr_t withdraw_leaving_a_token(std::uintptr_t old, std::uintptr_t desired);
 // RcWaker: the release of a reference decrements with release instead of
 // acq_rel, so the thread that drops the last one frees the relay without
 // seeing the other owners' uses of it.

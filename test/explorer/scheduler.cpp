@@ -60,6 +60,7 @@ Result Scheduler::explore(const std::function<std::unique_ptr<Execution>()>& mak
     stale_reads_ = 0;
     spurious_failures_ = 0;
     spurious_wakeups_ = 0;
+    timeouts_ = 0;
     futex_sleepers_.clear();
     locations_ = 0;
     steps_ = 0;
@@ -212,6 +213,13 @@ bool Scheduler::spurious_wakeup() {
   const bool wakes = branch({0, 1}) == 1;
   if (wakes) ++spurious_wakeups_;
   return wakes;
+}
+
+bool Scheduler::timeout() {
+  if (timeouts_ >= options_.timeouts) return false;
+  const bool times_out = branch({0, 1}) == 1;
+  if (times_out) ++timeouts_;
+  return times_out;
 }
 
 void Scheduler::futex_wait(const void* word) {

@@ -59,6 +59,9 @@ struct Options {
   // Futex waits (explorer::Futex) that return although nobody woke them, at
   // most this many per schedule; in either model.
   int spurious_wakeups = 0;
+  // Futex waits with a deadline (explorer::Futex::wait_until) whose deadline
+  // passes, at most this many per schedule; in either model.
+  int timeouts = 0;
   long max_schedules = 2'000'000;  // a safety cap; reaching it means "not exhausted"
   long max_steps = 20'000;         // per schedule; beyond it the scenario livelocks
 };
@@ -169,6 +172,9 @@ class Scheduler {
   // Whether a futex wait returns spuriously (costing one of the schedule's
   // spurious wake-ups).
   [[nodiscard]] bool spurious_wakeup();
+  // Whether a futex wait with a deadline times out (costing one of the
+  // schedule's timeouts).
+  [[nodiscard]] bool timeout();
 
   // The modelled futex (explorer::Futex): the calling thread sleeps on
   // `word` until futex_wake_one(word) picks it; futex_wake_one returns
@@ -210,6 +216,7 @@ class Scheduler {
   int stale_reads_ = 0;
   int spurious_failures_ = 0;
   int spurious_wakeups_ = 0;
+  int timeouts_ = 0;
   std::vector<std::pair<const void*, int>> futex_sleepers_;  // word, thread; oldest first
   int locations_ = 0;
   long steps_ = 0;
