@@ -107,8 +107,8 @@ inline constexpr std::array kS5PairedRatios{
     PairedRatio{kPairedSpinOverFloor, "raw spin / floor_registered (no primitive)"},
 };
 
-// The read-only notify experiments (issue 11 §4): each against today's
-// DiatomicWaker in the same scenario. Experiments, no target: the decision and
+// The read-only notify experiments: each against the shipped DiatomicWaker in
+// the same scenario. Experiments, no target: the decision and
 // its reasons are in docs/benchmarks.md.
 inline constexpr std::string_view kS1ReadOnly = "S1x/read_only_notify";
 inline constexpr std::string_view kS2Fenced = "S2x/DiatomicWaker_fenced_register";
@@ -116,9 +116,9 @@ inline constexpr std::string_view kS3Fenced = "S3x/DiatomicWaker_fenced_register
 inline constexpr std::string_view kS6ReadOnly = "S6x/read_only_notify";
 struct Experiment {
   std::string_view what;
-  std::string_view today;
+  std::string_view shipped;
   std::string_view variant;
-  std::string_view criterion;  // issue 11 §4's condition for adopting it
+  std::string_view criterion;  // the condition for adopting it
 };
 inline constexpr std::array kReadOnlyExperiments{
     Experiment{"S1 nobody registered: seq_cst fence + load, no RMW", "S1/DiatomicWaker",

@@ -110,8 +110,9 @@ struct alignas(64) Padded {
 };
 
 // The read-only notify experiments (S1x, S2x, S3x, S6x; docs/benchmarks.md,
-// "Read-only notify"): what issue 11 §4's notify would cost, built from the
-// real code, without a second copy of the core.
+// "Read-only notify"): what a notify that writes nothing when nobody is
+// registered would cost, built from the real code, without a second copy of
+// the core.
 
 // What a read-only notify would run when nobody is registered: a seq_cst
 // fence, a load of the state word, a test of R; it writes nothing. (Nobody
@@ -133,7 +134,7 @@ DIATOMIC_ALWAYS_INLINE void signal(ReadOnlyNotifyCore<Policy>& core) noexcept {
 
 // The real DiatomicWaker core with the fence that registration would need
 // for a read-only notify: register_waker, then a seq_cst fence, before the
-// consumer's re-check. notify() is today's.
+// consumer's re-check. notify() is the shipped one.
 template <class Policy>
 struct FencedRegistrationCore {
   detail::DiatomicCore<Policy> core;
