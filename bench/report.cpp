@@ -45,6 +45,15 @@ struct Result {
 };
 using Results = std::map<std::string, Result, std::less<>>;
 
+// The compiler this binary was built with, for the report's header.
+#if defined(__clang__)
+constexpr std::string_view kCompiler = "clang++ " __clang_version__;
+#elif defined(__GNUC__)
+constexpr std::string_view kCompiler = "g++ " __VERSION__;
+#else
+constexpr std::string_view kCompiler = "an unknown compiler";
+#endif
+
 std::string cpu_model() {
   std::ifstream cpuinfo("/proc/cpuinfo");
   constexpr std::string_view kKey = "model name";
@@ -223,8 +232,9 @@ void paired_table(fmt::memory_buffer& out, const Results& results) {
   const Result* paired = find(results, kS5Paired);
   if (paired == nullptr) return;
   fmt::format_to(std::back_inserter(out),
-                 "\nS5 cycle by cycle ({}): each cycle runs the four ping-pongs back to back;\n"
-                 "ratios of one cycle's times, reference / subject (above 1: the subject faster)\n"
+                 "\nS5 cycle by cycle ({}): six ping-pongs back to back per cycle; ratios of one\n"
+                 "cycle's times, as named (AtomicWaker / DiatomicWaker above 1: DiatomicWaker\n"
+                 "faster); the waker's wake count 'by the refs' or on its 'own line'\n"
                  "{:<52} {:>8} {:>8} {:>8}\n",
                  kS5Paired, "ratio", "median", "q1", "q3");
   for (const PairedRatio& ratio : kS5PairedRatios) {
@@ -362,7 +372,9 @@ int run_report(const char* argv0, const std::string& dir, std::size_t benchmarks
   benchmark::Shutdown();
 
   fmt::memory_buffer out;
-  fmt::format_to(std::back_inserter(out), "\nlibdiatomic benchmark report\nmachine: {}\n", machine);
+  fmt::format_to(std::back_inserter(out),
+                 "\nlibdiatomic benchmark report\nmachine: {}\nbuilt with: {}\n", machine,
+                 kCompiler);
   rmw_table(out, results);
   speed_table(out, results);
   floor_table(out, results);

@@ -252,9 +252,17 @@ class ParkWaiter {
   Waker waker_ = this_thread::waker();
 };
 
-// Spins until its waker has been called (S5): the waker is the RcCountingWaker
-// of S1 to S3, whose wake() increments a count the waiter watches.
+// S5's second waker: the count on a cache line of its own. The waker's heap
+// block holds the reference count, then the target: WakeCounter shares the
+// count's line (a small waker's usual layout), this one starts the next line,
+// so a wake and a clone or drop no longer write one line.
 template <class Policy>
+struct alignas(64) OwnLineWakeCounter : test::WakeCounter<Policy> {};
+
+// Spins until its waker has been called (S5): the waker is an RcCountingWaker
+// over Target (by default S1 to S3's), whose wake() increments a count the
+// waiter watches.
+template <class Policy, template <class> class Target = test::WakeCounter>
 class SpinWaiter {
  public:
   // Ordering (both loads): relaxed; the count only ends the spin. The
@@ -269,7 +277,8 @@ class SpinWaiter {
   [[nodiscard]] const Waker& waker() const noexcept { return waker_; }
 
  private:
-  RcCountingWaker<Policy> target_ = RcCountingWaker<Policy>::make();
+  using Handle = RcCountingWaker<Policy, Target<Policy>>;
+  Handle target_ = Handle::make();
   Waker waker_ = target_.waker();
   std::uint64_t seen_ = 0;
 };

@@ -115,26 +115,32 @@ void parked_ping_pong(benchmark::State& state) {
   ping_pong<PrimitiveChannel<Kind, Std, ParkWaiter>>(state);
 }
 
-// S5 and its layout experiments (S5x): kCoreAlign places the primitive.
-template <class Kind, std::size_t kCoreAlign = Kind::kAlign>
+// S5 and its experiments (S5x): kCoreAlign places the primitive, Target is
+// the waker's.
+template <class Kind, std::size_t kCoreAlign = Kind::kAlign,
+          template <class> class Target = test::WakeCounter>
 void spin_ping_pong(benchmark::State& state) {
-  ping_pong<PrimitiveChannel<Kind, Std, SpinWaiter<Std>, kCoreAlign>>(state);
+  ping_pong<PrimitiveChannel<Kind, Std, SpinWaiter<Std, Target>, kCoreAlign>>(state);
   state.counters[std::string(kRmwCounter)] = rmw_per_round_trip<
-      PrimitiveChannel<Kind, CountingPolicy, SpinWaiter<CountingPolicy>, kCoreAlign>>();
+      PrimitiveChannel<Kind, CountingPolicy, SpinWaiter<CountingPolicy, Target>, kCoreAlign>>();
 }
 
 // S5p (catalog.hpp): one iteration is one cycle, a run of kRounds round
-// trips of each of four ping-pongs, in the reverse order every other cycle so
+// trips of each of six ping-pongs, in the reverse order every other cycle so
 // that a drift within a cycle favours none of them.
 void s5_paired(benchmark::State& state) {
   constexpr std::uint64_t kRounds = 2000;
   using Diatomic = PrimitiveChannel<DiatomicKind, Std, SpinWaiter<Std>>;
   using Atomic = PrimitiveChannel<AtomicWakerKind, Std, SpinWaiter<Std>>;
+  using DiatomicOwnLine = PrimitiveChannel<DiatomicKind, Std, SpinWaiter<Std, OwnLineWakeCounter>>;
+  using AtomicOwnLine = PrimitiveChannel<AtomicWakerKind, Std, SpinWaiter<Std, OwnLineWakeCounter>>;
   std::map<std::string_view, std::vector<double>> ratios;
-  // The four runs of a cycle: raw spin, floor_registered, DiatomicWaker, AtomicWaker.
-  constexpr std::array<double (*)(std::uint64_t), 4> kRuns{
-      &round_trip_ns<SpinChannel>, &round_trip_ns<RegisteredWakeLineChannel>,
-      &round_trip_ns<Diatomic>, &round_trip_ns<Atomic>};
+  // The six runs of a cycle: raw spin, floor_registered, then DiatomicWaker
+  // and AtomicWaker with each waker.
+  constexpr std::array<double (*)(std::uint64_t), 6> kRuns{
+      &round_trip_ns<SpinChannel>,     &round_trip_ns<RegisteredWakeLineChannel>,
+      &round_trip_ns<Diatomic>,        &round_trip_ns<Atomic>,
+      &round_trip_ns<DiatomicOwnLine>, &round_trip_ns<AtomicOwnLine>};
   bool reverse = false;
   for (auto _ : state) {
     std::array<double, kRuns.size()> ns{};
@@ -143,10 +149,12 @@ void s5_paired(benchmark::State& state) {
       ns[k] = kRuns[k](kRounds);
     }
     reverse = !reverse;
-    const auto [spin, registered, dw, aw] = ns;
+    const auto [spin, registered, dw, aw, dw_own_line, aw_own_line] = ns;
     ratios[kPairedAwOverDw].push_back(aw / dw);
-    ratios[kPairedSpinOverDw].push_back(spin / dw);
-    ratios[kPairedSpinOverFloor].push_back(spin / registered);
+    ratios[kPairedAwOverDwOwnLine].push_back(aw_own_line / dw_own_line);
+    ratios[kPairedDwOverFloor].push_back(dw / registered);
+    ratios[kPairedDwOverFloorOwnLine].push_back(dw_own_line / registered);
+    ratios[kPairedFloorOverSpin].push_back(registered / spin);
   }
   for (auto& entry : ratios) {
     std::vector<double>& values = entry.second;
@@ -228,6 +236,12 @@ std::size_t register_benchmarks() {
   registry.add(kS5DiatomicSharedLine, &spin_ping_pong<DiatomicKind, kSharedLine>, Clock::kWall);
   registry.add(kS5AtomicWakerOwnLine, &spin_ping_pong<AtomicWakerKind, kOwnLine>, Clock::kWall);
   registry.add(kS5DiatomicOtherPair, &spin_ping_pong<DiatomicKind, kOtherLinePair>, Clock::kWall);
+  registry.add(kS5DiatomicCountOwnLine,
+               &spin_ping_pong<DiatomicKind, DiatomicKind::kAlign, OwnLineWakeCounter>,
+               Clock::kWall);
+  registry.add(kS5AtomicWakerCountOwnLine,
+               &spin_ping_pong<AtomicWakerKind, AtomicWakerKind::kAlign, OwnLineWakeCounter>,
+               Clock::kWall);
   registry.add(kS5Paired, &s5_paired, Clock::kWall);
   registry.add(kS1ReadOnly, &one_thread<NotifyNobody, ReadOnlyNotifyKind>, Clock::kCpu);
   registry.add(kS2Fenced, &one_thread<SameWaker, FencedRegistrationKind>, Clock::kCpu);

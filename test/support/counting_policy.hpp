@@ -95,8 +95,8 @@ struct WakeCounter {
   }
 };
 
-template <class Policy>
-using RcCountingWaker = detail::BasicRcWaker<WakeCounter<Policy>, Policy>;
+template <class Policy, class Target = WakeCounter<Policy>>
+using RcCountingWaker = detail::BasicRcWaker<Target, Policy>;
 
 // A waker whose clone, drop and wake cost no RMW (as the coroutine waker of
 // docs/waiting.md#co_await): it measures a primitive's own share. Each FreeWaker
