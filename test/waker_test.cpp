@@ -7,9 +7,18 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <fstream>
+#include <string>
 #include <thread>
 #include <type_traits>
 #include <utility>
+
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
+#endif
 
 #include "test_waker.hpp"
 #include "watchdog.hpp"
@@ -171,32 +180,70 @@ TEST_F(WakerTest, thread_wakers_of_one_thread_are_the_same_and_of_two_are_not) {
   EXPECT_FALSE(mine.will_wake(theirs));
 }
 
-TEST_F(WakerTest, wake_before_park_leaves_a_token) {
-  Watchdog watchdog("park after wake_by_ref");
+// A wake before park() leaves one token, which park() consumes at once (a
+// lost token leaves park() asleep: the watchdog then aborts). park_until with
+// a past deadline only looks for a token, so it shows what is left.
+TEST_F(WakerTest, a_wake_before_park_leaves_one_token_that_park_consumes) {
+  Watchdog watchdog("park after a wake");
+  constexpr auto kPast = std::chrono::steady_clock::time_point::min();
+  // Drop a token an earlier test may have left on this thread.
+  while (this_thread::park_until(kPast)) {
+  }
   this_thread::waker().wake_by_ref();
-  this_thread::park();  // returns at once: the token is there
+  this_thread::waker().wake_by_ref();
+  this_thread::park();
+  EXPECT_FALSE(this_thread::park_until(kPast)) << "two wakes left two tokens, or park() none";
   Waker w = this_thread::waker();
   std::move(w).wake();
   this_thread::park();
-  SUCCEED();
+  EXPECT_FALSE(this_thread::park_until(kPast)) << "park() left the token of wake()";
 }
 
-TEST_F(WakerTest, thread_waker_unparks_a_parked_thread) {
+#if defined(__linux__)
+// The system call a thread of this process is blocked in, -1 while it runs
+// (/proc/self/task/TID/syscall: "running", or its number, then arguments).
+long blocked_syscall(pid_t tid) {
+  std::ifstream file("/proc/self/task/" + std::to_string(tid) + "/syscall");
+  std::string first;
+  file >> first;
+  if (!file || first == "running") return -1;
+  return std::stol(first);
+}
+#endif
+
+// The consumer is seen asleep in park()'s futex wait before the wake, so the
+// wake must reach a sleeping thread; if it is lost, the consumer sleeps for
+// good and the watchdog aborts.
+TEST_F(WakerTest, thread_waker_unparks_a_thread_asleep_in_park) {
+#if !defined(__linux__)
+  GTEST_SKIP() << "sees the thread asleep through /proc";
+#else
   Watchdog watchdog("thread waker unpark");
-  std::atomic<Waker*> published{nullptr};
-  std::atomic<bool> done{false};
+  std::atomic<pid_t> consumer_tid{0};
+  std::atomic<bool> returned{false};
   Waker consumer_waker;
   std::thread consumer([&] {
+    this_thread::set_park_spin(std::chrono::nanoseconds(0));  // straight to the futex
     consumer_waker = this_thread::waker();
-    published.store(&consumer_waker, std::memory_order_release);
-    while (!done.load(std::memory_order_acquire)) this_thread::park();
+    // Ordering: release, pairs with the acquire load below: publishes
+    // consumer_waker.
+    consumer_tid.store(static_cast<pid_t>(syscall(SYS_gettid)), std::memory_order_release);
+    this_thread::park();  // a new thread's parker: only our wake leaves a token
+    // Ordering: release, pairs with the acquire loads below.
+    returned.store(true, std::memory_order_release);
   });
-  Waker* w = nullptr;
-  while ((w = published.load(std::memory_order_acquire)) == nullptr) std::this_thread::yield();
-  done.store(true, std::memory_order_release);
-  w->wake_by_ref();
+  pid_t tid = 0;
+  // Ordering: acquire, pairs with the release store of the consumer.
+  while ((tid = consumer_tid.load(std::memory_order_acquire)) == 0) std::this_thread::yield();
+  // After it published its id the consumer makes no system call but park()'s.
+  while (blocked_syscall(tid) != SYS_futex) std::this_thread::yield();
+  // Ordering: acquire, pairs with the consumer's release store.
+  EXPECT_FALSE(returned.load(std::memory_order_acquire)) << "park() returned with no token";
+  consumer_waker.wake_by_ref();
   consumer.join();
-  SUCCEED();
+  // Ordering: acquire, pairs with the consumer's release store (join orders too).
+  EXPECT_TRUE(returned.load(std::memory_order_acquire));
+#endif
 }
 
 TEST_F(WakerTest, thread_waker_outlives_its_thread) {
