@@ -219,7 +219,7 @@ void group_tables(fmt::memory_buffer& out, const Results& results) {
       const Result* r = row.name.empty() ? nullptr : find(results, row.name);
       if (r == nullptr) continue;
       const std::optional<double> sleeps = r->counter(kSleepsCounter);
-      fmt::format_to(std::back_inserter(out), "{:<30} {:<50} {:>15} {:>7.3g}x{}\n", row.name,
+      fmt::format_to(std::back_inserter(out), "{:<32} {:<50} {:>15} {:>7.3g}x{}\n", row.name,
                      row.what, with_cv(*r), r->ns_per_op / fastest,
                      sleeps ? fmt::format("  {:.3f} sleeps", *sleeps) : "");
     }
