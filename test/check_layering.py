@@ -3,8 +3,8 @@
 """Checks that libdiatomic's public headers depend one way only:
 check_layering.py COMPILER INCLUDE_DIR... -- HEADER...
 
-Layers, lowest first: base, waker, primitives, waits, drivers, adapters
-(LAYERS below). Each HEADER (e.g. diatomic/diatomic_waker.hpp) is compiled
+Layers, lowest first: base, waker, primitives, waits, channels, drivers,
+adapters (LAYERS below). Each HEADER (e.g. diatomic/diatomic_waker.hpp) is compiled
 alone (`#include <HEADER>`, -fsyntax-only) with the compiler's -H, which
 lists every header it pulls in, nested. The check fails, naming the
 offending include and the header that made it, if a header pulls in a
@@ -24,6 +24,7 @@ LAYERS = [
                     "detail/diatomic_core.hpp", "detail/atomic_waker_core.hpp",
                     "detail/consumer_guard.hpp"]),
     ("waits", ["wait.hpp", "executor.hpp", "detail/wake_scope.hpp"]),
+    ("channels", ["channel.hpp", "detail/channel_core.hpp"]),
     ("drivers", ["block_on.hpp", "coro.hpp", "detail/poll_latch.hpp", "detail/waker_anchor.hpp",
                  "detail/completion.hpp", "detail/stop_hook.hpp"]),
     ("adapters", ["run_loop.hpp", "asio.hpp", "fmt.hpp", "diatomic.hpp"]),

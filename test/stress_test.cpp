@@ -21,26 +21,11 @@
 #include <vector>
 
 #include "coro_task.hpp"
+#include "stress_scale.hpp"
 #include "watchdog.hpp"
 
 namespace diatomic::test {
 namespace {
-
-#if defined(__SANITIZE_THREAD__)
-constexpr std::uint64_t kScale = 10;
-#elif defined(__SANITIZE_ADDRESS__)
-constexpr std::uint64_t kScale = 5;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-constexpr std::uint64_t kScale = 10;
-#elif __has_feature(address_sanitizer)
-constexpr std::uint64_t kScale = 5;
-#else
-constexpr std::uint64_t kScale = 1;
-#endif
-#else
-constexpr std::uint64_t kScale = 1;
-#endif
 
 // 18 cases of 600,000: 10.8 million notifications in a plain build.
 constexpr std::uint64_t kNotificationsPerCase = 600'000 / kScale;

@@ -5,6 +5,7 @@
 
 #include <diatomic/atomic_waker.hpp>
 #include <diatomic/block_on.hpp>
+#include <diatomic/channel.hpp>
 #include <diatomic/coro.hpp>
 #include <diatomic/diatomic_waker.hpp>
 #include <diatomic/executor.hpp>
