@@ -14,4 +14,5 @@
 #include <diatomic/thread_waker.hpp>
 #include <diatomic/version.hpp>
 #include <diatomic/wait.hpp>
+#include <diatomic/waiter_list.hpp>
 #include <diatomic/waker.hpp>

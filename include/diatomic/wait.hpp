@@ -43,6 +43,7 @@
 #include <diatomic/diatomic_waker.hpp>
 #include <diatomic/executor.hpp>
 #include <diatomic/wait_fwd.hpp>
+#include <diatomic/waiter_list.hpp>
 #include <diatomic/waker.hpp>
 
 #include <concepts>
@@ -115,12 +116,31 @@ class Registrar<AtomicWaker> {
   AtomicWaker* waker_;
 };
 
+/// Registration on a WaiterList: through a Waiter of the wait's own, so any
+/// number of waits share one list. The Waiter answers for the notifications
+/// it receives (diatomic/waiter_list.hpp): begin_wait hands a received one to
+/// the poll's check, end_wait consumes it, unregister passes it on. No
+/// quiesce(): the notifier wakes a waker it moved out of the node, after the
+/// lock, so co_await gives it an owning relay (detail::RelayAnchor).
+template <>
+class Registrar<WaiterList> {
+ public:
+  explicit Registrar(WaiterList& list) noexcept : waiter_(list) {}
+  void register_waker(const Waker& waker, const void*) { waiter_.register_waker(waker); }
+  void unregister() noexcept { waiter_.unregister(); }
+  void begin_wait(const void*) noexcept { waiter_.begin_check(); }
+  void end_wait(const void*) noexcept { waiter_.complete(); }
+
+ private:
+  WaiterList::Waiter waiter_;
+};
+
 template <class W, Executor E>
 class Awaiter;
 
 }  // namespace detail
 
-/// One wait for Pred on a Primitive (DiatomicWaker or AtomicWaker), run by
+/// One wait for Pred on a Primitive (DiatomicWaker, AtomicWaker or WaiterList), run by
 /// block_on or co_await. Made by wait_until; movable until a driver starts it.
 template <class Primitive, WaitPredicate Pred, bool Stoppable>
 class Wait {

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: MIT
+// The multi-waiter notifier (detail::WaiterListCore over the explorer policy,
+// its list lock a mutex the scheduler runs): senders wait for room in a
+// bounded queue reduced to a counter of free slots, a receiver frees slots
+// and calls notify_one(). Each sender runs the protocol of the wait
+// (diatomic/wait.hpp, Registrar<WaiterList>): begin_check, check, register,
+// re-check, park. A schedule fails if a sender stays parked while a slot it
+// could take was freed for it (a lost wake-up), if a node's waker, links or
+// the list's ends are touched without happens-before from the last
+// conflicting access (the lock or the node state's orders missing), or if a
+// waker reference outlives the run. Suites WaiterListExplorer,
+// WaiterListStaleReads and WaiterListSeededBugs.
+#include <diatomic/detail/waiter_list_core.hpp>
+
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "policy.hpp"
+#include "scheduler.hpp"
+#include "watchdog.hpp"
+
+namespace diatomic::explorer {
+namespace {
+
+// The list's lock, run by the scheduler: a thread that finds it taken blocks
+// until the holder unlocks; unlock releases to the next lock's acquire.
+class Mutex {
+ public:
+  void lock() {
+    Scheduler* scheduler = scenario();
+    if (scheduler == nullptr) return;
+    scheduler->point();
+    while (owner_ >= 0) {
+      scheduler->record("lock", "mutex", "taken: blocks");
+      sleepers_.push_back(Scheduler::self());
+      scheduler->block();
+    }
+    owner_ = Scheduler::self();
+    scheduler->acquire_from(released_);
+    scheduler->record("lock", "mutex", "");
+  }
+  void unlock() {
+    Scheduler* scheduler = scenario();
+    if (scheduler == nullptr) return;
+    scheduler->release_to(released_);
+    owner_ = -1;
+    if (!sleepers_.empty()) {
+      scheduler->unblock(sleepers_.front());
+      sleepers_.pop_front();
+    }
+    scheduler->record("unlock", "mutex", "");
+    scheduler->point();
+  }
+
+ private:
+  static Scheduler* scenario() {
+    return Scheduler::on_scenario_thread() ? Scheduler::active() : nullptr;
+  }
+  // Touched only by the thread holding the scheduler's baton.
+  int owner_ = -1;
+  std::deque<int> sleepers_;
+  View released_;
+};
+
+struct ListPolicy {
+  template <class T>
+  using Atomic = explorer::Atomic<T>;
+  template <class T>
+  using Cell = explorer::Cell<T>;
+  using Mutex = explorer::Mutex;
+};
+using List = detail::WaiterListCore<ListPolicy>;
+
+// A sender's waker target: a token its wakes set and its park() consumes,
+// and a count of live references.
+class Sender {
+ public:
+  explicit Sender(std::string name) : name_(std::move(name)) {}
+  [[nodiscard]] Waker waker() {
+    ++live_;
+    return Waker::adopt(this, &kVTable);
+  }
+  [[nodiscard]] int live() const noexcept { return live_; }
+  [[nodiscard]] const std::string& name() const noexcept { return name_; }
+
+  void park() {
+    Scheduler& scheduler = *Scheduler::active();
+    scheduler.point();
+    if (!token_) {
+      scheduler.record("park", name_, "blocks");
+      parked_ = Scheduler::self();
+      scheduler.block();
+    } else {
+      scheduler.yield();
+    }
+    token_ = false;
+    // As this_thread::park(): the waker's writes happen before the return.
+    scheduler.acquire_from(woken_by_);
+  }
+
+ private:
+  static Sender& of(void* data) { return *static_cast<Sender*>(data); }
+  static void* clone(void* data) {
+    ++of(data).live_;
+    return data;
+  }
+  static void wake_by_ref(void* data) noexcept {
+    Sender& sender = of(data);
+    if (sender.live_ <= 0) Scheduler::active()->fail(sender.name_ + " woken after its last drop");
+    sender.token_ = true;
+    Scheduler::active()->release_to(sender.woken_by_);
+    Scheduler::active()->record("wake", sender.name_, "");
+    if (sender.parked_ >= 0) Scheduler::active()->unblock(std::exchange(sender.parked_, -1));
+  }
+  static void drop(void* data) noexcept { --of(data).live_; }
+  static void wake(void* data) noexcept {
+    wake_by_ref(data);
+    drop(data);
+  }
+  static constexpr WakerVTable kVTable{&clone, &wake, &wake_by_ref, &drop};
+
+  std::string name_;
+  int live_ = 0;
+  bool token_ = false;
+  int parked_ = -1;
+  View woken_by_;
+};
+
+// What a sender does.
+enum class Role {
+  kSend,  // waits for a slot and takes it
+  // Registers, then is stopped before any slot is freed for it (the wait's
+  // stop path: begin_check, unregister, complete), racing the notifications.
+  kStop,
+  // Registers, then its frame is destroyed (unregister alone).
+  kDrop,
+  // Seeded bug: as kStop, but it reports the check done (complete() instead
+  // of unregister()), so a notification it received before the stop is
+  // swallowed.
+  kStopSwallowing,
+};
+
+struct WaitScenario {
+  std::vector<Role> senders;
+  int sends_each = 1;           // slots each kSend sender takes, one wait each
+  int preemption_bound = 2;
+  int stale_reads = 0;
+  int spurious_failures = 0;
+  OrderMutation weaken = {};    // a seeded bug in the orders of the list's atomics
+};
+
+class WaitRun final : public Execution {
+ public:
+  explicit WaitRun(const WaitScenario& scenario) : scenario_(scenario) {
+    for (std::size_t i = 0; i < scenario.senders.size(); ++i) {
+      senders_.push_back(std::make_unique<Sender>(fmt::format("sender{}", i)));
+      if (scenario.senders[i] == Role::kSend) slots_ += scenario.sends_each;
+    }
+  }
+
+  std::vector<Thread> threads() override {
+    std::vector<Thread> threads;
+    threads.push_back({"receiver", [this] { receive(); }});
+    for (std::size_t i = 0; i < senders_.size(); ++i) {
+      threads.push_back({senders_[i]->name(), [this, i] { send(i); }});
+    }
+    return threads;
+  }
+
+  std::optional<std::string> check() override {
+    if (list_->waiting() != 0) return fmt::format("{} waiters left in the list", list_->waiting());
+    list_.reset();
+    for (const auto& sender : senders_) {
+      if (sender->live() != 0) {
+        return fmt::format("{}: {} waker references alive at the end", sender->name(),
+                           sender->live());
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  // The check of a send: takes a free slot, if any.
+  bool take() {
+    // Ordering: relaxed, so that only the list orders what the re-check
+    // after a registration reads: a missing acquire or release in it lets
+    // the re-check miss a freed slot, and the sender parks for good.
+    std::uint32_t free = room_.load(std::memory_order_relaxed);
+    while (free != 0) {
+      // Ordering: relaxed, as the load above.
+      if (room_.compare_exchange_weak(free, free - 1, std::memory_order_relaxed,
+                                      std::memory_order_relaxed)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void receive() {
+    for (int i = 0; i < slots_; ++i) {
+      // Ordering: relaxed: the slot reaches the senders through the list alone.
+      room_.fetch_add(1, std::memory_order_relaxed);
+      list_->notify_one();
+    }
+  }
+
+  void send(std::size_t i) {
+    Sender& sender = *senders_[i];
+    List::Node node(*list_);
+    switch (scenario_.senders[i]) {
+      case Role::kSend:
+        for (int k = 0; k < scenario_.sends_each; ++k) wait_for_a_slot(node, sender);
+        return;
+      case Role::kStop:
+        node.register_waker(sender.waker());
+        node.begin_check();
+        node.withdraw();
+        node.complete();
+        return;
+      case Role::kDrop:
+        node.register_waker(sender.waker());
+        return;  // the node's destructor withdraws
+      case Role::kStopSwallowing:
+        node.register_waker(sender.waker());
+        node.begin_check();
+        node.complete();
+        return;
+    }
+  }
+
+  // Wait::poll over Registrar<WaiterList>, then park, until a slot is taken.
+  void wait_for_a_slot(List::Node& node, Sender& sender) {
+    const Waker waker = sender.waker();
+    for (;;) {
+      node.begin_check();
+      if (take()) {
+        node.complete();
+        return;
+      }
+      node.register_waker(waker);
+      if (take()) {
+        node.withdraw();
+        node.complete();
+        return;
+      }
+      sender.park();
+    }
+  }
+
+  const WaitScenario& scenario_;
+  std::vector<std::unique_ptr<Sender>> senders_;
+  int slots_ = 0;
+  std::unique_ptr<List> list_ = std::make_unique<List>();
+  Atomic<std::uint32_t> room_{0};  // free slots: the queue starts full
+};
+
+Result explore_wait(const WaitScenario& scenario) {
+  policy_config() = PolicyConfig{.weaken = scenario.weaken};
+  Scheduler scheduler(Options{.preemption_bound = scenario.preemption_bound,
+                              .stale_reads = scenario.stale_reads,
+                              .spurious_failures = scenario.spurious_failures});
+  Result result = scheduler.explore([&] { return std::make_unique<WaitRun>(scenario); });
+  policy_config() = PolicyConfig{};
+  return result;
+}
+
+WaitScenario stale(WaitScenario scenario) {
+  scenario.stale_reads = 1;
+  scenario.spurious_failures = 1;
+  scenario.preemption_bound = 1;
+  return scenario;
+}
+
+const char* test_name() {
+  return ::testing::UnitTest::GetInstance()->current_test_info()->name();
+}
+
+Result run(const WaitScenario& scenario) {
+  const test::Watchdog watchdog(std::string("explorer: ") + test_name(), std::chrono::seconds(300));
+  Result result = explore_wait(scenario);
+  std::printf("[explorer] %s: %ld schedules (%ld with a stale read), preemption bound %d, %s\n",
+              test_name(), result.schedules, result.stale_schedules, scenario.preemption_bound,
+              result.failure ? "stopped at the first failing schedule"
+              : result.exhausted ? "bound exhausted"
+                                 : "NOT exhausted (schedule cap reached)");
+  return result;
+}
+
+void expect_correct(const WaitScenario& scenario) {
+  const Result result = run(scenario);
+  EXPECT_FALSE(result.failure.has_value()) << *result.failure;
+  EXPECT_TRUE(result.exhausted) << "the search stopped before the bound was exhausted";
+}
+
+void expect_caught(const WaitScenario& scenario) {
+  const Result result = run(scenario);
+  ASSERT_TRUE(result.failure.has_value())
+      << "the seeded bug went unnoticed in " << result.schedules << " schedules";
+  std::printf("[explorer] caught: %s\n", result.failure->c_str());
+}
+
+constexpr Role kSend = Role::kSend;
+
+// Two senders wait on a full queue; the receiver frees two slots.
+const WaitScenario kTwoWaiters{.senders = {kSend, kSend}, .preemption_bound = 2};
+// A sender stopped while it waits, and one that waits: the receiver frees one
+// slot, whose notification may choose the stopped sender first.
+const WaitScenario kStopRacesNotify{.senders = {Role::kStop, kSend}, .preemption_bound = 2};
+const WaitScenario kDropRacesNotify{.senders = {Role::kDrop, kSend}, .preemption_bound = 2};
+// A full queue and a sender that sends twice: it waits, is woken, and waits again.
+const WaitScenario kFullQueue{.senders = {kSend}, .sends_each = 2, .preemption_bound = 3};
+
+TEST(WaiterListExplorer, two_waiters_and_a_notifier) { expect_correct(kTwoWaiters); }
+TEST(WaiterListExplorer, a_stop_racing_notify_one_passes_the_wake_on) {
+  expect_correct(kStopRacesNotify);
+}
+TEST(WaiterListExplorer, a_dropped_waiter_racing_notify_one_passes_the_wake_on) {
+  expect_correct(kDropRacesNotify);
+}
+TEST(WaiterListExplorer, a_full_queue_with_a_waiting_sender) { expect_correct(kFullQueue); }
+
+TEST(WaiterListStaleReads, two_waiters_and_a_notifier) { expect_correct(stale(kTwoWaiters)); }
+TEST(WaiterListStaleReads, a_stop_racing_notify_one_passes_the_wake_on) {
+  expect_correct(stale(kStopRacesNotify));
+}
+TEST(WaiterListStaleReads, a_full_queue_with_a_waiting_sender) {
+  expect_correct(stale(kFullQueue));
+}
+
+// Seeded bugs: a lost sender wake-up, each way the store-buffering proof
+// (detail/waiter_list_core.hpp) can break.
+bool in_list_core(const Operation& op) {
+  return std::string_view(op.site.file).ends_with("waiter_list_core.hpp");
+}
+// The registration counts itself with a relaxed RMW: its re-check may read
+// the room from before a notification that found nobody in the list.
+std::memory_order register_without_acquire(const Operation& op, OrderRole,
+                                           std::memory_order order) {
+  const bool counts = in_list_core(op) && std::string_view(op.op) == "fetch_add" && op.operand == 1;
+  return counts ? std::memory_order_relaxed : order;
+}
+// The notifier's RMW is relaxed: a registration that reads it does not see
+// the slot freed before it.
+std::memory_order announce_without_release(const Operation& op, OrderRole,
+                                           std::memory_order order) {
+  const bool announces =
+      in_list_core(op) && std::string_view(op.op) == "fetch_add" && op.operand == 0;
+  return announces ? std::memory_order_relaxed : order;
+}
+
+TEST(WaiterListSeededBugs, a_stopped_waiter_that_swallows_its_notification_loses_a_wake_up) {
+  WaitScenario scenario = kStopRacesNotify;
+  scenario.senders.front() = Role::kStopSwallowing;
+  expect_caught(scenario);
+}
+TEST(WaiterListSeededBugs, registration_without_acquire_loses_a_sender_wake_up) {
+  WaitScenario scenario = stale(kFullQueue);
+  scenario.weaken = &register_without_acquire;
+  expect_caught(scenario);
+}
+TEST(WaiterListSeededBugs, notification_without_release_loses_a_sender_wake_up) {
+  WaitScenario scenario = stale(kFullQueue);
+  scenario.weaken = &announce_without_release;
+  expect_caught(scenario);
+}
+
+}  // namespace
+}  // namespace diatomic::explorer
