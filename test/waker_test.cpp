@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -201,13 +202,14 @@ TEST_F(WakerTest, a_wake_before_park_leaves_one_token_that_park_consumes) {
 
 #if defined(__linux__)
 // The system call a thread of this process is blocked in, -1 while it runs
-// (/proc/self/task/TID/syscall: "running", or its number, then arguments).
-long blocked_syscall(pid_t tid) {
+// (/proc/self/task/TID/syscall: "running", or its number, then arguments);
+// nullopt where the kernel does not show it.
+std::optional<long> blocked_syscall(pid_t tid) {
   std::ifstream file("/proc/self/task/" + std::to_string(tid) + "/syscall");
   std::string first;
   file >> first;
-  if (!file || first == "running") return -1;
-  return std::stol(first);
+  if (!file) return std::nullopt;
+  return first == "running" ? -1 : std::stol(first);
 }
 #endif
 
@@ -236,11 +238,13 @@ TEST_F(WakerTest, thread_waker_unparks_a_thread_asleep_in_park) {
   // Ordering: acquire, pairs with the release store of the consumer.
   while ((tid = consumer_tid.load(std::memory_order_acquire)) == 0) std::this_thread::yield();
   // After it published its id the consumer makes no system call but park()'s.
-  while (blocked_syscall(tid) != SYS_futex) std::this_thread::yield();
+  std::optional<long> call;
+  while ((call = blocked_syscall(tid)) && *call != SYS_futex) std::this_thread::yield();
   // Ordering: acquire, pairs with the consumer's release store.
   EXPECT_FALSE(returned.load(std::memory_order_acquire)) << "park() returned with no token";
   consumer_waker.wake_by_ref();
   consumer.join();
+  if (!call) GTEST_SKIP() << "this kernel does not show a thread's system call in /proc";
   // Ordering: acquire, pairs with the consumer's release store (join orders too).
   EXPECT_TRUE(returned.load(std::memory_order_acquire));
 #endif
