@@ -63,7 +63,7 @@ struct AtomicWakerMailbox {
     primitive.wake();
   }
   auto wait() {
-    return wait_until(primitive, [this] { return slot.take(); });
+    return primitive.wait_until([this] { return slot.take(); });
   }
   std::uint64_t recv() { return block_on(wait()); }
 };

@@ -11,7 +11,7 @@
 DIATOMIC_NAMESPACE_BEGIN
 
 RunLoop::~RunLoop() {
-  DIATOMIC_DEBUG_CHECK(queue_.empty(),
+  DIATOMIC_CHECK(queue_.empty(),
                        "RunLoop destroyed with jobs queued: their coroutines would never resume");
 }
 

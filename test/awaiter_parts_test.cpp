@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 // The named parts of the co_await awaiter (diatomic/coro.hpp), each on its
-// own: the poll latch (detail/poll_latch.hpp: transitions one step at a time,
+// own: the poll gate (detail/poll_gate.hpp: transitions one step at a time,
 // their RMW costs, the hand-off between threads under ThreadSanitizer in suite
 // 'concurrency'), the waker anchors (detail/waker_anchor.hpp), the completion
 // (detail/completion.hpp) and the stop hook (detail/stop_hook.hpp).
 // Suites 'core' and 'concurrency'.
 #include <diatomic/detail/atomic_policy.hpp>
 #include <diatomic/detail/completion.hpp>
-#include <diatomic/detail/poll_latch.hpp>
+#include <diatomic/detail/poll_gate.hpp>
 #include <diatomic/detail/stop_hook.hpp>
 #include <diatomic/detail/wake_scope.hpp>
 #include <diatomic/detail/waker_anchor.hpp>
@@ -33,96 +33,96 @@
 namespace diatomic::test {
 namespace {
 
-using Latch = detail::PollLatch<detail::StdAtomicPolicy>;
+using Gate = detail::PollGate<detail::StdAtomicPolicy>;
 
-// Brings a new latch (held by the first poll) to idle, as a first poll that
+// Brings a new gate (held by the first poll) to idle, as a first poll that
 // leaves the wait registered does.
-void suspend_first_poll(Latch& latch) {
-  latch.start_poll();
-  ASSERT_TRUE(latch.try_suspend());
+void suspend_first_poll(Gate& gate) {
+  gate.start_poll();
+  ASSERT_TRUE(gate.try_suspend());
 }
 
-TEST(PollLatch, a_new_latch_is_held_by_the_first_poll) {
-  Latch latch;
-  EXPECT_FALSE(latch.claim()) << "a wake during co_await's own poll must not queue another";
-  EXPECT_FALSE(latch.try_seize());
+TEST(PollGate, a_new_gate_is_held_by_the_first_poll) {
+  Gate gate;
+  EXPECT_FALSE(gate.claim()) << "a wake during co_await's own poll must not queue another";
+  EXPECT_FALSE(gate.try_seize());
 }
 
-TEST(PollLatch, a_claim_on_an_idle_latch_hands_out_one_poll) {
-  Latch latch;
-  suspend_first_poll(latch);
-  EXPECT_TRUE(latch.claim()) << "the first wake of an idle wait queues its poll";
-  EXPECT_FALSE(latch.claim()) << "a second wake finds the poll queued";
+TEST(PollGate, a_claim_on_an_idle_gate_hands_out_one_poll) {
+  Gate gate;
+  suspend_first_poll(gate);
+  EXPECT_TRUE(gate.claim()) << "the first wake of an idle wait queues its poll";
+  EXPECT_FALSE(gate.claim()) << "a second wake finds the poll queued";
 }
 
-TEST(PollLatch, a_wake_during_a_poll_makes_it_poll_again) {
-  Latch latch;
-  latch.start_poll();
-  EXPECT_FALSE(latch.claim());
-  EXPECT_FALSE(latch.try_suspend()) << "the wake came after the poll began: poll again";
-  latch.start_poll();
-  EXPECT_TRUE(latch.try_suspend()) << "no wake since this poll began";
+TEST(PollGate, a_wake_during_a_poll_makes_it_poll_again) {
+  Gate gate;
+  gate.start_poll();
+  EXPECT_FALSE(gate.claim());
+  EXPECT_FALSE(gate.try_suspend()) << "the wake came after the poll began: poll again";
+  gate.start_poll();
+  EXPECT_TRUE(gate.try_suspend()) << "no wake since this poll began";
 }
 
-TEST(PollLatch, a_wake_before_the_poll_starts_is_absorbed_by_it) {
-  Latch latch;
-  suspend_first_poll(latch);
-  ASSERT_TRUE(latch.claim());
-  EXPECT_FALSE(latch.claim());
-  latch.start_poll();
-  EXPECT_TRUE(latch.try_suspend()) << "both wakes came before the poll that serves them";
+TEST(PollGate, a_wake_before_the_poll_starts_is_absorbed_by_it) {
+  Gate gate;
+  suspend_first_poll(gate);
+  ASSERT_TRUE(gate.claim());
+  EXPECT_FALSE(gate.claim());
+  gate.start_poll();
+  EXPECT_TRUE(gate.try_suspend()) << "both wakes came before the poll that serves them";
 }
 
-TEST(PollLatch, a_completed_wait_keeps_the_latch_for_good) {
-  Latch latch;
-  latch.start_poll();  // ... the poll completes: the latch is not given up
-  for (int i = 0; i < 3; ++i) EXPECT_FALSE(latch.claim()) << "late wake " << i;
-  EXPECT_FALSE(latch.try_seize());
+TEST(PollGate, a_completed_wait_keeps_the_gate_for_good) {
+  Gate gate;
+  gate.start_poll();  // ... the poll completes: the gate is not given up
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(gate.claim()) << "late wake " << i;
+  EXPECT_FALSE(gate.try_seize());
 }
 
-TEST(PollLatch, seizing_succeeds_only_on_an_idle_latch) {
-  Latch latch;
-  suspend_first_poll(latch);
-  EXPECT_TRUE(latch.try_seize());
-  EXPECT_FALSE(latch.claim()) << "a wake after the seize must not queue a poll";
-  EXPECT_FALSE(latch.try_seize());
+TEST(PollGate, seizing_succeeds_only_on_an_idle_gate) {
+  Gate gate;
+  suspend_first_poll(gate);
+  EXPECT_TRUE(gate.try_seize());
+  EXPECT_FALSE(gate.claim()) << "a wake after the seize must not queue a poll";
+  EXPECT_FALSE(gate.try_seize());
 }
 
-TEST(PollLatch, seizing_fails_while_a_claimed_poll_is_queued) {
-  Latch latch;
-  suspend_first_poll(latch);
-  ASSERT_TRUE(latch.claim());
-  EXPECT_FALSE(latch.try_seize());
+TEST(PollGate, seizing_fails_while_a_claimed_poll_is_queued) {
+  Gate gate;
+  suspend_first_poll(gate);
+  ASSERT_TRUE(gate.claim());
+  EXPECT_FALSE(gate.try_seize());
 }
 
 // The RMWs coro.hpp's Cost paragraph counts: one per wake, one per poll, and
 // one compare-exchange to end a poll that leaves the wait suspended.
-TEST(PollLatch, each_step_costs_one_rmw) {
-  detail::PollLatch<CountingPolicy> latch;
+TEST(PollGate, each_step_costs_one_rmw) {
+  detail::PollGate<CountingPolicy> gate;
   const auto rmws = [](auto&& step) {
     const std::uint64_t before = rmw_tally();
     step();
     return rmw_tally() - before;
   };
-  EXPECT_EQ(rmws([&] { latch.start_poll(); }), 1u);
-  EXPECT_EQ(rmws([&] { EXPECT_TRUE(latch.try_suspend()); }), 1u);
-  EXPECT_EQ(rmws([&] { EXPECT_TRUE(latch.claim()); }), 1u);
-  EXPECT_EQ(rmws([&] { EXPECT_FALSE(latch.try_seize()); }), 1u);
+  EXPECT_EQ(rmws([&] { gate.start_poll(); }), 1u);
+  EXPECT_EQ(rmws([&] { EXPECT_TRUE(gate.try_suspend()); }), 1u);
+  EXPECT_EQ(rmws([&] { EXPECT_TRUE(gate.claim()); }), 1u);
+  EXPECT_EQ(rmws([&] { EXPECT_FALSE(gate.try_seize()); }), 1u);
 }
 
-TEST(PollLatch, concurrent_claims_on_an_idle_latch_hand_out_one_poll) {
+TEST(PollGate, concurrent_claims_on_an_idle_gate_hand_out_one_poll) {
   Watchdog watchdog("concurrent claims");
   constexpr int kThreads = 4;
   constexpr int kRounds = 2000;
   for (int round = 0; round < kRounds; ++round) {
-    Latch latch;
-    suspend_first_poll(latch);
+    Gate gate;
+    suspend_first_poll(gate);
     std::atomic<int> winners{0};
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&] {
         // Ordering: relaxed; joined before the count is read.
-        if (latch.claim()) winners.fetch_add(1, std::memory_order_relaxed);
+        if (gate.claim()) winners.fetch_add(1, std::memory_order_relaxed);
       });
     }
     for (auto& thread : threads) thread.join();
@@ -132,27 +132,27 @@ TEST(PollLatch, concurrent_claims_on_an_idle_latch_hand_out_one_poll) {
 }
 
 // The poll that a claim hands out sees what the last poll wrote: plain data
-// that each poll increments, from two threads, with only the latch between
+// that each poll increments, from two threads, with only the gate between
 // them. A missing release or acquire is a data race that ThreadSanitizer
 // reports, and may lose an increment.
-TEST(PollLatch, the_next_poll_sees_the_last_polls_writes) {
+TEST(PollGate, the_next_poll_sees_the_last_polls_writes) {
   Watchdog watchdog("poll hand-off");
   constexpr long kPollsEach = 10000;
-  Latch latch;
-  long polls = 0;  // touched only by the owner of the latch
+  Gate gate;
+  long polls = 0;  // touched only by the owner of the gate
   // A thread polls on the turns it claims from idle, and once more for each
   // wake (a claim by the other thread) that arrives during its poll.
   auto poller = [&](long& mine) {
     while (mine < kPollsEach) {
-      if (!latch.claim()) continue;
+      if (!gate.claim()) continue;
       do {
-        latch.start_poll();
+        gate.start_poll();
         ++polls;
         ++mine;
-      } while (!latch.try_suspend());
+      } while (!gate.try_suspend());
     }
   };
-  suspend_first_poll(latch);
+  suspend_first_poll(gate);
   long by_a = 0;
   long by_b = 0;
   std::thread a(poller, std::ref(by_a));
@@ -160,7 +160,7 @@ TEST(PollLatch, the_next_poll_sees_the_last_polls_writes) {
   a.join();
   b.join();
   EXPECT_EQ(polls, by_a + by_b) << "an increment was lost between two polls";
-  EXPECT_TRUE(latch.claim()) << "both pollers gave the latch up";
+  EXPECT_TRUE(gate.claim()) << "both pollers gave the gate up";
 }
 
 // An anchor's owner, as the awaiter is one: counts what the anchor asks of it.
@@ -187,8 +187,8 @@ struct Owner {
   // Attached, and its first poll has left the wait idle (registered).
   void attach_idle() {
     anchor_.attach(*this);
-    anchor_.latch().start_poll();
-    ASSERT_TRUE(anchor_.latch().try_suspend());
+    anchor_.gate().start_poll();
+    ASSERT_TRUE(anchor_.gate().try_suspend());
   }
 
   int primitive_tag = 0;
@@ -231,7 +231,7 @@ TEST(RelayAnchor, a_wake_after_completion_touches_only_the_relay) {
   {
     auto owner = std::make_unique<RelayOwner>();
     owner->anchor().attach(*owner);
-    owner->anchor().latch().start_poll();  // ... and the poll completes the wait
+    owner->anchor().gate().start_poll();  // ... and the poll completes the wait
     late = owner->anchor().waker();
     EXPECT_NE(late.data(), owner.get()) << "the waker points at the relay, not the owner";
   }

@@ -26,7 +26,7 @@ LAYERS = [
                     "detail/consumer_guard.hpp"]),
     ("waits", ["wait.hpp", "executor.hpp", "detail/wake_scope.hpp"]),
     ("channels", ["channel.hpp", "detail/channel_core.hpp"]),
-    ("drivers", ["block_on.hpp", "coro.hpp", "detail/poll_latch.hpp", "detail/waker_anchor.hpp",
+    ("drivers", ["block_on.hpp", "coro.hpp", "detail/poll_gate.hpp", "detail/waker_anchor.hpp",
                  "detail/completion.hpp", "detail/stop_hook.hpp"]),
     ("adapters", ["run_loop.hpp", "asio.hpp", "fmt.hpp", "diatomic.hpp"]),
 ]

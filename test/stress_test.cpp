@@ -87,7 +87,7 @@ struct AtomicTarget {
   AtomicWaker waker;
   void notify() { waker.wake(); }
   auto wait(Flow& flow) {
-    return wait_until(waker, [&flow] { return flow.take(); });
+    return waker.wait_until([&flow] { return flow.take(); });
   }
 };
 

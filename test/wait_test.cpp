@@ -186,7 +186,7 @@ TEST(BlockOn, works_on_an_atomic_waker) {
     value.store(5, std::memory_order_release);
     waker.wake();
   });
-  const int got = block_on(wait_until(waker, [&]() -> std::optional<int> {
+  const int got = block_on(waker.wait_until([&]() -> std::optional<int> {
     const int v = value.load(std::memory_order_acquire);
     if (v == 0) return std::nullopt;
     return v;
@@ -204,8 +204,8 @@ using WaitAtomicWaker = WakerBalanceTest;
 TEST_F(WaitAtomicWaker, only_the_last_of_two_waiters_is_ever_woken) {
   AtomicWaker waker;
   bool flag = false;
-  auto first = wait_until(waker, [&] { return flag; });
-  auto second = wait_until(waker, [&] { return flag; });
+  auto first = waker.wait_until([&] { return flag; });
+  auto second = waker.wait_until([&] { return flag; });
   TestTarget first_thread;
   TestTarget second_thread;
   EXPECT_FALSE(first.poll(first_thread.waker()));
@@ -405,7 +405,7 @@ TEST(CoAwaitAtomicWaker, resumes_only_once_the_predicate_holds) {
   bool ready = false;
   int calls = 0;
   Task task = [](AtomicWaker& w, bool& r, int& c) -> Task {
-    co_await wait_until(w, [&] {
+    co_await w.wait_until([&] {
       ++c;
       return r;
     });
@@ -426,7 +426,7 @@ TEST(CoAwaitAtomicWaker, a_wake_after_the_frame_is_gone_touches_only_the_relay) 
   AtomicWaker waker;
   int calls = 0;
   Task task = [](AtomicWaker& w, int& c) -> Task {
-    co_await wait_until(w, [&] { return ++c == 2; });  // false, then true on the re-check
+    co_await w.wait_until([&] { return ++c == 2; });  // false, then true on the re-check
   }(waker, calls);
   ASSERT_TRUE(task.finished());
   task.destroy();
@@ -439,7 +439,7 @@ TEST(CoAwaitAtomicWaker, stop_during_the_wait_resumes_as_stopped) {
   std::stop_source stop;
   bool held = true;
   Task task = [](AtomicWaker& w, std::stop_token t, bool& h) -> Task {
-    h = co_await wait_until(w, [] { return false; }, t);
+    h = co_await w.wait_until([] { return false; }, t);
   }(waker, stop.get_token(), held);
   EXPECT_FALSE(task.finished());
   stop.request_stop();

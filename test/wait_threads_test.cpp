@@ -182,7 +182,7 @@ TEST(CoAwaitThreads, atomic_waker_ping_pong_with_a_coroutine_on_a_run_loop) {
   Task echo = [](AtomicWaker& w, std::atomic<std::uint64_t>& in, Mailbox& out, LoopThread& l,
                  std::atomic<std::uint64_t>& err) -> Task {
     for (std::uint64_t i = 1; i <= kTrips; ++i) {
-      const std::uint64_t v = co_await wait_until(w, [&]() -> std::optional<std::uint64_t> {
+      const std::uint64_t v = co_await w.wait_until([&]() -> std::optional<std::uint64_t> {
                                 const std::uint64_t got = in.exchange(0, std::memory_order_acquire);
                                 if (got == 0) return std::nullopt;
                                 return got;
@@ -390,7 +390,7 @@ auto never_wait(WakeSink& sink, std::stop_token stop) {
   return sink.wait_until([] { return false; }, std::move(stop));
 }
 auto never_wait(AtomicWaker& waker, std::stop_token stop) {
-  return wait_until(waker, [] { return false; }, std::move(stop));
+  return waker.wait_until([] { return false; }, std::move(stop));
 }
 
 // Rounds of: a coroutine waits on a RunLoop while another thread runs `wake`

@@ -16,7 +16,7 @@
 ///   One slot. A registration replaces the waker stored before it, which is
 ///   dropped without being woken: only the last registered waker is ever
 ///   woken, and a waiter whose waker was replaced is never woken. Two threads
-///   each in block_on(wait_until(atomic_waker, pred)), then one wake(): one
+///   each in block_on(atomic_waker.wait_until(pred)), then one wake(): one
 ///   returns, the other stays parked for good, whatever wakes follow. Give
 ///   each waiter its own AtomicWaker.
 ///   Concurrency. wake()/take() from any number of threads. Overlapping
@@ -41,7 +41,11 @@
 #include <diatomic/config.hpp>
 #include <diatomic/detail/atomic_policy.hpp>
 #include <diatomic/detail/atomic_waker_core.hpp>
+#include <diatomic/wait_fwd.hpp>
 #include <diatomic/waker.hpp>
+
+#include <stop_token>
+#include <utility>
 
 DIATOMIC_NAMESPACE_BEGIN
 
@@ -60,7 +64,9 @@ class AtomicWaker {
   /// woken by the next wake(). See the contract above for races.
   void register_waker(const Waker& waker) { core_.register_waker(waker); }
 
-  /// Wakes and releases the registered waker, if any.
+  /// Wakes and releases the registered waker, if any. The same operation as
+  /// DiatomicWaker::notify() (and WakeSource::notify()): each primitive keeps
+  /// the verb of the algorithm it comes from.
   void wake() noexcept { core_.wake(); }
 
   /// Moves the registered waker out, if any, leaving none; the caller wakes
@@ -69,6 +75,24 @@ class AtomicWaker {
 
   /// A snapshot of the state word, for diagnostics (diatomic/atomic_waker_state.hpp).
   [[nodiscard]] AtomicWakerState state() const noexcept { return core_.state(); }
+
+  /// A wait for `pred` (diatomic/wait.hpp), with the same protocol, results
+  /// and drivers as DiatomicWaker::wait_until: run it with block_on(...) or
+  /// co_await it. The registration is not withdrawn when the wait completes
+  /// (AtomicWaker has no unregister): the waker stays in the slot and a later
+  /// wake() wakes it once, spuriously, which costs a parked thread one extra
+  /// poll and a completed co_await nothing (its waker owns a relay that
+  /// outlives the frame). The AtomicWaker must outlive the wait.
+  template <WaitPredicate Pred>
+  [[nodiscard]] Wait<AtomicWaker, Pred, false> wait_until(Pred pred) {
+    return {*this, std::move(pred)};
+  }
+  /// As above, cancellable: a stop request on `token` completes the wait as
+  /// "stopped".
+  template <WaitPredicate Pred>
+  [[nodiscard]] Wait<AtomicWaker, Pred, true> wait_until(Pred pred, std::stop_token token) {
+    return {*this, std::move(pred), std::move(token)};
+  }
 
  private:
   detail::AtomicWakerCore<detail::StdAtomicPolicy> core_;

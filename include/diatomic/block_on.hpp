@@ -37,13 +37,18 @@
 
 DIATOMIC_NAMESPACE_BEGIN
 
-/// A wait object: poll(waker) runs one step and returns a non-empty optional
-/// once complete; W::into_result turns its content into the result.
+/// A wait object: what block_on calls. poll(waker) runs one step and returns
+/// a non-empty optional once complete; W::into_result turns its content into
+/// the result; a stoppable wait (kStoppable) gives its stop_token().
 template <class W>
-concept WaitObject = requires(W& wait, const Waker& waker) {
+concept WaitObject = requires(W& wait, const Waker& waker, typename W::output_type&& out) {
   typename W::result_type;
   { wait.poll(waker) } -> std::same_as<std::optional<typename W::output_type>>;
-  W::kStoppable;
+  { W::into_result(std::move(out)) } -> std::same_as<typename W::result_type>;
+  { W::kStoppable } -> std::convertible_to<bool>;
+  requires !W::kStoppable || requires(const W& w) {
+    { w.stop_token() } -> std::same_as<std::stop_token>;
+  };
 };
 
 /// Runs `wait` (from wait_until) to completion on the calling thread, parking

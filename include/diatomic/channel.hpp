@@ -117,7 +117,7 @@ class [[nodiscard]] SendResult {
   SendResult() noexcept = default;
   SendResult(T&& value, bool closed) noexcept : value_(std::move(value)), closed_(closed) {}
   T& checked() noexcept {
-    DIATOMIC_DEBUG_CHECK(value_.has_value(), "SendResult::value() of a message that was sent");
+    DIATOMIC_CHECK(value_.has_value(), "SendResult::value() of a message that was sent");
     return *value_;
   }
 
@@ -146,7 +146,7 @@ class [[nodiscard]] Received {
   friend class Receiver<T>;
   Received() noexcept = default;
   T& checked() noexcept {
-    DIATOMIC_DEBUG_CHECK(value_.has_value(), "Received: no message was received");
+    DIATOMIC_CHECK(value_.has_value(), "Received: no message was received");
     return *value_;
   }
 
@@ -202,7 +202,7 @@ class Sender {
   friend std::pair<Sender<T>, Receiver<T>> channel<T>(std::size_t);
   explicit Sender(Core* core) noexcept : core_(core) {}
   Core& core() const noexcept {
-    DIATOMIC_DEBUG_CHECK(core_ != nullptr, "Sender used after it was moved from");
+    DIATOMIC_CHECK(core_ != nullptr, "Sender used after it was moved from");
     return *core_;
   }
 
@@ -286,7 +286,7 @@ class Receiver {
   friend std::pair<Sender<T>, Receiver<T>> channel<T>(std::size_t);
   explicit Receiver(Core* core) noexcept : core_(core) {}
   Core& core() const noexcept {
-    DIATOMIC_DEBUG_CHECK(core_ != nullptr, "Receiver used after it was moved from");
+    DIATOMIC_CHECK(core_ != nullptr, "Receiver used after it was moved from");
     return *core_;
   }
 

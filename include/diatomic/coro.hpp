@@ -42,7 +42,7 @@
 ///   Executor's execute() must not wait for the job it is given.
 ///   Cost. On a DiatomicWaker: no allocation once the waker is cached (its
 ///   clone and drop are free). Besides the primitive's own RMWs, the awaiter's
-///   poll latch takes 1 RMW per wake and 1 per poll (clearing "woken" before
+///   poll gate takes 1 RMW per wake and 1 per poll (clearing "woken" before
 ///   it polls), plus one compare-exchange to end a poll that leaves the
 ///   coroutine suspended. On an AtomicWaker: one relay allocated per
 ///   co_await, and the waker's clone and drop cost 1 RMW each.
@@ -51,7 +51,7 @@
 #include <diatomic/config.hpp>
 #include <diatomic/detail/completion.hpp>
 #include <diatomic/detail/fatal.hpp>
-#include <diatomic/detail/poll_latch.hpp>
+#include <diatomic/detail/poll_gate.hpp>
 #include <diatomic/detail/stop_hook.hpp>
 #include <diatomic/detail/waker_anchor.hpp>
 #include <diatomic/executor.hpp>
@@ -68,16 +68,16 @@ namespace detail {
 /// The awaiter of a wait object W, resumed through executor E. Not copyable
 /// or movable: its address is its waker's data pointer (frame mode). Made of
 /// named parts, each in its own header:
-///   PollLatch   (poll_latch.hpp)    hands out polls one at a time: a wake or
+///   PollGate   (poll_gate.hpp)    hands out polls one at a time: a wake or
 ///                                   stop claims it and queues a poll if the
 ///                                   wait was idle
-///   WakerAnchor (waker_anchor.hpp)  where the latch lives and what the waker
+///   WakerAnchor (waker_anchor.hpp)  where the gate lives and what the waker
 ///                                   points to: FrameAnchor or RelayAnchor,
 ///                                   chosen once from the primitive
 ///   Completion  (completion.hpp)    the wait's output or exception
 ///   StopHook    (stop_hook.hpp)     the stop callback, stored only for a
 ///                                   stoppable wait
-/// drive() polls while it owns the latch, and either suspends the wait or
+/// drive() polls while it owns the gate, and either suspends the wait or
 /// completes it.
 template <class W, Executor E>
 class Awaiter : private JobNode {
@@ -98,15 +98,15 @@ class Awaiter : private JobNode {
 
   ~Awaiter() {
     if (completion_.done() || !handle_) return;
-    // The coroutine is destroyed while suspended here: seize the latch, if no
+    // The coroutine is destroyed while suspended here: seize the gate, if no
     // poll owns it.
-    if (!anchor_.latch().try_seize()) {
+    if (!anchor_.gate().try_seize()) {
       fatal(
           "a coroutine was destroyed while suspended in co_await on a diatomic wait that a "
           "wake had already queued for polling; request stop on the wait's std::stop_token "
           "and let the coroutine resume before destroying it");
     }
-    wait_.withdraw();
+    wait_.unregister();
     stop_.disarm();
     anchor_.retire(*this);
   }
@@ -130,13 +130,13 @@ class Awaiter : private JobNode {
   result_type await_resume() { return W::into_result(completion_.take()); }
 
   // For the anchor (waker_anchor.hpp).
-  /// The anchor, whose latch a frame-mode wake claims.
+  /// The anchor, whose gate a frame-mode wake claims.
   [[nodiscard]] Anchor& anchor() noexcept { return anchor_; }
   /// The primitive the wait is on.
   [[nodiscard]] const void* primitive() const noexcept { return wait_.primitive(); }
   /// After the wait withdrew its registration: no notifier is inside the waker.
   void quiesce() const noexcept { wait_.quiesce(); }
-  /// Called by the wake that claimed the latch from idle: the awaiter lives
+  /// Called by the wake that claimed the gate from idle: the awaiter lives
   /// until the job runs, but the job may run and destroy it before execute()
   /// returns, so execute on a copy.
   void queue() noexcept {
@@ -150,17 +150,17 @@ class Awaiter : private JobNode {
   struct OnStop {
     Awaiter* self;
     void operator()() const noexcept {
-      if (self->anchor_.latch().claim()) self->queue();
+      if (self->anchor_.gate().claim()) self->queue();
     }
   };
 
-  /// Polls while it owns the latch. Returns true when the wait is complete
-  /// and may be resumed (the latch stays held); false once the latch was
+  /// Polls while it owns the gate. Returns true when the wait is complete
+  /// and may be resumed (the gate stays held); false once the gate was
   /// given up, after which *this must not be touched (a wake on another
   /// thread may already resume and destroy the coroutine).
   bool drive() noexcept {
     for (;;) {
-      anchor_.latch().start_poll();
+      anchor_.gate().start_poll();
       try {
         if (auto out = wait_.poll(anchor_.waker())) {
           completion_.set_value(std::move(*out));
@@ -170,7 +170,7 @@ class Awaiter : private JobNode {
         completion_.set_error(std::current_exception());
         break;
       }
-      if (anchor_.latch().try_suspend()) return false;
+      if (anchor_.gate().try_suspend()) return false;
     }
     stop_.disarm();
     anchor_.retire(*this);

@@ -220,7 +220,7 @@ class WakeSink {
 
  private:
   DiatomicWaker& target() const noexcept {
-    DIATOMIC_DEBUG_CHECK(inner_ != nullptr, "WakeSink used after it was moved from");
+    DIATOMIC_CHECK(inner_ != nullptr, "WakeSink used after it was moved from");
     return *inner_;
   }
 
@@ -233,7 +233,7 @@ class WakeSource {
  public:
   /// \copydoc DiatomicWaker::notify
   DIATOMIC_ALWAYS_INLINE void notify() const noexcept {
-    DIATOMIC_DEBUG_CHECK(inner_ != nullptr, "WakeSource used after it was moved from");
+    DIATOMIC_CHECK(inner_ != nullptr, "WakeSource used after it was moved from");
     inner_->notify();
   }
 
@@ -288,7 +288,7 @@ class WakeSinkRef {
   friend class DiatomicWaker;
   explicit WakeSinkRef(DiatomicWaker& target) noexcept : target_(&target) {}
   DiatomicWaker& target() const noexcept {
-    DIATOMIC_DEBUG_CHECK(target_ != nullptr, "WakeSinkRef used after it was moved from");
+    DIATOMIC_CHECK(target_ != nullptr, "WakeSinkRef used after it was moved from");
     return *target_;
   }
 

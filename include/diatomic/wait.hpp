@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /// \file
 /// The wait object of docs/waiting.md: `sink.wait_until(pred)` (and
-/// `wait_until(atomic_waker, pred)`) returns a Wait whose poll(waker) runs the
+/// `atomic_waker.wait_until(pred)`) returns a Wait whose poll(waker) runs the
 /// protocol once: check, register, re-check, unregister if the re-check holds.
 /// Two drivers run it: diatomic::block_on (threads, diatomic/block_on.hpp) and
 /// co_await (coroutines, diatomic/coro.hpp).
@@ -246,7 +246,7 @@ class Wait {
   // (then co_await uses a free, non-owning waker: detail::FrameAnchor).
   static constexpr bool kQuiescible = requires(const Registrar& r) { r.quiesce(); };
 
-  void withdraw() noexcept { registrar_.unregister(); }
+  void unregister() noexcept { registrar_.unregister(); }
   void quiesce() const noexcept { registrar_.quiesce(); }
   [[nodiscard]] const void* primitive() const noexcept { return registrar_.primitive(); }
 
@@ -266,22 +266,5 @@ class Wait {
   Pred pred_;
   [[no_unique_address]] std::conditional_t<Stoppable, std::stop_token, std::monostate> token_;
 };
-
-/// Waits on an AtomicWaker: the same protocol, results and drivers as
-/// sink.wait_until (block_on, co_await). The registration is not withdrawn
-/// when the wait completes (AtomicWaker has no unregister): the waker stays
-/// in the AtomicWaker's slot and a later wake() wakes it once, spuriously,
-/// which costs a parked thread one extra poll and a completed co_await
-/// nothing (its waker owns a relay that outlives the frame).
-template <WaitPredicate Pred>
-[[nodiscard]] Wait<AtomicWaker, Pred, false> wait_until(AtomicWaker& waker, Pred pred) {
-  return {waker, std::move(pred)};
-}
-/// As above, stopped by a stop request on `token`.
-template <WaitPredicate Pred>
-[[nodiscard]] Wait<AtomicWaker, Pred, true> wait_until(AtomicWaker& waker, Pred pred,
-                                                       std::stop_token token) {
-  return {waker, std::move(pred), std::move(token)};
-}
 
 DIATOMIC_NAMESPACE_END

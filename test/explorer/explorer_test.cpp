@@ -89,8 +89,8 @@ const Scenario kParkOnceTimed{.producers = {{T}},
 const Scenario kParkUntilTwoTokensTimed{
     .producers = {{T}, {T}}, .preemption_bound = 3, .timeouts = 2};
 
-const Scenario kLatchTwoWakes{.producers = {{T}, {T}}, .preemption_bound = 3};
-const Scenario kLatchDestroyed{.producers = {{T}, {T}},
+const Scenario kGateTwoWakes{.producers = {{T}, {T}}, .preemption_bound = 3};
+const Scenario kGateDestroyed{.producers = {{T}, {T}},
                                .preemption_bound = 3,
                                .protocol = Protocol::kDestroyWhileSuspended};
 
@@ -218,17 +218,17 @@ TEST(ParkerStaleReads, two_wakes_racing_deadlines_never_leave_the_parker_parked)
   expect_correct(explore_parker, with_stale_reads(kParkUntilTwoTokensTimed, 2));
 }
 
-TEST(PollLatchExplorer, two_wakes_against_the_polls_complete_the_wait) {
-  expect_correct(explore_poll_latch, kLatchTwoWakes);
+TEST(PollGateExplorer, two_wakes_against_the_polls_complete_the_wait) {
+  expect_correct(explore_poll_gate, kGateTwoWakes);
 }
-TEST(PollLatchExplorer, destroyed_while_suspended_no_poll_runs_after) {
-  expect_correct(explore_poll_latch, kLatchDestroyed);
+TEST(PollGateExplorer, destroyed_while_suspended_no_poll_runs_after) {
+  expect_correct(explore_poll_gate, kGateDestroyed);
 }
-TEST(PollLatchStaleReads, two_wakes_against_the_polls_complete_the_wait) {
-  expect_correct(explore_poll_latch, with_stale_reads(kLatchTwoWakes, 2));
+TEST(PollGateStaleReads, two_wakes_against_the_polls_complete_the_wait) {
+  expect_correct(explore_poll_gate, with_stale_reads(kGateTwoWakes, 2));
 }
-TEST(PollLatchStaleReads, destroyed_while_suspended_no_poll_runs_after) {
-  expect_correct(explore_poll_latch, with_stale_reads(kLatchDestroyed, 2));
+TEST(PollGateStaleReads, destroyed_while_suspended_no_poll_runs_after) {
+  expect_correct(explore_poll_gate, with_stale_reads(kGateDestroyed, 2));
 }
 
 TEST(RelayExplorer, late_wakes_and_drops_after_completion_touch_only_the_relay) {

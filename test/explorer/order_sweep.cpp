@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The order sweep: every atomic operation of DiatomicCore, AtomicWakerCore,
-// ParkerCore, PollLatch and the reference count of BasicRcWaker (as the
+// ParkerCore, PollGate and the reference count of BasicRcWaker (as the
 // awaiter's relay uses it) has its memory order weakened one step at a time (acq_rel -> acquire,
 // acq_rel -> release, acquire -> relaxed, release -> relaxed, seq_cst ->
 // acq_rel; a compare-exchange's success and failure orders apart), and the
@@ -37,7 +37,7 @@ constexpr Action T = Action::kToken;
 constexpr std::string_view kCoreFiles[] = {"include/diatomic/detail/diatomic_core.hpp",
                                            "include/diatomic/detail/atomic_waker_core.hpp",
                                            "include/diatomic/detail/parker_core.hpp",
-                                           "include/diatomic/detail/poll_latch.hpp",
+                                           "include/diatomic/detail/poll_gate.hpp",
                                            "include/diatomic/rc_waker.hpp"};
 
 // A call site's file, from the repository root, if it is one of the cores.
@@ -110,7 +110,7 @@ const Named kParker[] = {
                    .timeouts = 2,
                    .protocol = Protocol::kParkOnceThenRead})},
 };
-const Named kPollLatch[] = {
+const Named kPollGate[] = {
     {"2 wakes", sweep_bounds({.producers = {{T}, {T}}})},
     {"destroyed while suspended",
      sweep_bounds({.producers = {{T}, {T}}, .protocol = Protocol::kDestroyWhileSuspended})},
@@ -202,7 +202,7 @@ std::string sweep_one(Explore explore, const Named* begin, const Named* end, con
 }
 
 // True if `line` calls an operation of a state word ("state_.fetch_or(",
-// the poll latch's "word_.fetch_or(", the reference count's
+// the poll gate's "word_.fetch_or(", the reference count's
 // "block->refs.fetch_sub(": use_count()'s relaxed snapshot, through block_,
 // is no part of the relay and not swept).
 // (No std::regex: g++ 12 warns inside it under -fsanitize=address.)
@@ -321,9 +321,9 @@ TEST(OrderSweep, every_order_of_the_cores) {
   discover(explore_atomic_waker, std::begin(kAtomicWaker), std::end(kAtomicWaker),
            atomic_waker_rows);
   discover(explore_parker, std::begin(kParker), std::end(kParker), parker_rows);
-  std::map<SiteKey, Row> latch_rows;
-  discover(explore_poll_latch, std::begin(kPollLatch), std::end(kPollLatch), latch_rows);
-  // The relay's scenarios reach the latch's operations too (swept above):
+  std::map<SiteKey, Row> gate_rows;
+  discover(explore_poll_gate, std::begin(kPollGate), std::end(kPollGate), gate_rows);
+  // The relay's scenarios reach the gate's operations too (swept above):
   // its own rows are the reference count's.
   std::map<SiteKey, Row> relay_rows;
   discover(explore_relay, std::begin(kRelay), std::end(kRelay), relay_rows);
@@ -333,7 +333,7 @@ TEST(OrderSweep, every_order_of_the_cores) {
 
   std::set<std::pair<std::string, unsigned>> reached;
   for (const auto* rows :
-       {&diatomic_rows, &atomic_waker_rows, &parker_rows, &latch_rows, &relay_rows}) {
+       {&diatomic_rows, &atomic_waker_rows, &parker_rows, &gate_rows, &relay_rows}) {
     for (const auto& entry : *rows) reached.emplace(entry.first.file, entry.first.line);
   }
   // Both ways: no operation unreached, and none reached that the text
@@ -377,13 +377,13 @@ TEST(OrderSweep, every_order_of_the_cores) {
   sweep(explore_atomic_waker, std::begin(kAtomicWaker), std::end(kAtomicWaker),
         atomic_waker_rows);
   sweep(explore_parker, std::begin(kParker), std::end(kParker), parker_rows);
-  sweep(explore_poll_latch, std::begin(kPollLatch), std::end(kPollLatch), latch_rows);
+  sweep(explore_poll_gate, std::begin(kPollGate), std::end(kPollGate), gate_rows);
   sweep(explore_relay, std::begin(kRelay), std::end(kRelay), relay_rows);
 
   const std::string generated =
       "DiatomicCore:\n\n" + table(diatomic_rows, caught) + "\nAtomicWakerCore:\n\n" +
       table(atomic_waker_rows, caught) + "\nParkerCore:\n\n" + table(parker_rows, caught) +
-      "\nPollLatch:\n\n" + table(latch_rows, caught) +
+      "\nPollGate:\n\n" + table(gate_rows, caught) +
       "\nBasicRcWaker (the awaiter's relay):\n\n" + table(relay_rows, caught);
   std::printf("[order sweep] %zu weakenings, %ld not caught (each must be justified)\n%s",
               caught.size(), not_caught,

@@ -111,7 +111,7 @@ class Atomic {
   // Destroyed on a scenario thread (a reference count's last release frees
   // the object it counts for): every store by another thread must happen
   // before, or the free races with it. (Loads are not checked: the objects
-  // freed so, the relay's latch and count, are only read by RMWs.)
+  // freed so, the relay's gate and count, are only read by RMWs.)
   ~Atomic() {
     Scheduler* scheduler = scenario();
     if (scheduler == nullptr) return;

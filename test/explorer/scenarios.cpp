@@ -9,7 +9,7 @@
 #include <diatomic/detail/atomic_waker_core.hpp>
 #include <diatomic/detail/diatomic_core.hpp>
 #include <diatomic/detail/parker_core.hpp>
-#include <diatomic/detail/poll_latch.hpp>
+#include <diatomic/detail/poll_gate.hpp>
 #include <diatomic/detail/waker_anchor.hpp>
 #include <diatomic/fmt.hpp>
 
@@ -26,7 +26,7 @@ namespace {
 using DiatomicCore = detail::DiatomicCore<Policy>;
 using AtomicWakerCore = detail::AtomicWakerCore<Policy>;
 using ParkerCore = detail::ParkerCore<Policy, Futex>;
-using PollLatch = detail::PollLatch<Policy>;
+using PollGate = detail::PollGate<Policy>;
 
 // The target of one of the consumer's wakers: counts live references and
 // holds a wake-up token that the consumer waits for.
@@ -349,10 +349,10 @@ class ParkerRun final : public ScenarioRun {
   Atomic<int> tokens_{0};
 };
 
-// One schedule of a scenario over the awaiter's poll latch.
-class LatchRun final : public ScenarioRun {
+// One schedule of a scenario over the awaiter's poll gate.
+class GateRun final : public ScenarioRun {
  public:
-  explicit LatchRun(const Scenario& scenario) : ScenarioRun(scenario, "awaiter") {}
+  explicit GateRun(const Scenario& scenario) : ScenarioRun(scenario, "awaiter") {}
 
   std::optional<std::string> check() override {
     const bool destroys = scenario_.protocol == Protocol::kDestroyWhileSuspended;
@@ -363,12 +363,12 @@ class LatchRun final : public ScenarioRun {
   }
 
  private:
-  // The first poll, made by co_await itself (the latch starts owned).
+  // The first poll, made by co_await itself (the gate starts owned).
   void consume() override {
     if (drive() || scenario_.protocol != Protocol::kDestroyWhileSuspended) return;
     // The coroutine is destroyed while suspended. If a wake has queued a
     // poll meanwhile, the real destructor aborts (misuse): nothing to check.
-    if (!latch_.try_seize()) return;
+    if (!gate_.try_seize()) return;
     // Exclusive: the destructor withdraws the registration.
     calls_.with_mut([](bool&) {});
     destroyed_ = true;
@@ -377,9 +377,9 @@ class LatchRun final : public ScenarioRun {
   void produce(std::size_t producer) override {
     for (Action action : scenario_.producers[producer]) {
       // Ordering: relaxed, as the poll's re-check: the token reaches the
-      // poll through the latch alone.
+      // poll through the gate alone.
       if (action == Action::kToken) tokens_.fetch_add(1, std::memory_order_relaxed);
-      if (latch_.claim()) {
+      if (gate_.claim()) {
         // Exclusive: queue() links the awaiter's job node into the
         // executor's queue (and the executor unlinks it before the poll
         // runs); the last poll's executor may have done so on another thread.
@@ -389,26 +389,26 @@ class LatchRun final : public ScenarioRun {
     }
   }
 
-  // As the awaiter's drive(): polls while it owns the latch; true once the
-  // wait completed (the latch stays held).
+  // As the awaiter's drive(): polls while it owns the gate; true once the
+  // wait completed (the gate stays held).
   bool drive() {
     for (;;) {
       if (destroyed_) Scheduler::active()->fail("a poll ran after the coroutine was destroyed");
-      latch_.start_poll();
+      gate_.start_poll();
       // Exclusive: the poll's consumer-side calls (register, re-check).
       const bool done = calls_.with_mut([this](bool&) {
-        // Ordering: relaxed: only the latch orders what the re-check reads.
+        // Ordering: relaxed: only the gate orders what the re-check reads.
         return tokens_.load(std::memory_order_relaxed) == expected_;
       });
       if (done) {
         complete_ = true;
         return true;
       }
-      if (latch_.try_suspend()) return false;
+      if (gate_.try_suspend()) return false;
     }
   }
 
-  PollLatch latch_;
+  PollGate gate_;
   Cell<bool> calls_{"calls"};
   Cell<bool> job_{"job"};
   Atomic<int> tokens_{0};
@@ -417,7 +417,7 @@ class LatchRun final : public ScenarioRun {
 };
 
 // The explorer policy, but the atomics it makes count themselves while they
-// live: the relay's latch word and reference count are freed with it, so
+// live: the relay's gate word and reference count are freed with it, so
 // none alive once every thread ended means the relay was freed.
 int& live_relay_atomics() noexcept {
   static int live = 0;
@@ -439,7 +439,7 @@ struct RelayPolicy {
 };
 
 // One schedule of a scenario over the awaiter's relay on an AtomicWaker
-// (detail::BasicRelayAnchor<Owner, Policy>: its poll latch and the reference count
+// (detail::BasicRelayAnchor<Owner, Policy>: its poll gate and the reference count
 // of the RcWaker that owns it). The awaiter is this run: its frame is a
 // checked cell, written by each poll's consumer-side calls and by queue()
 // (the job node), and written once more when the frame goes. Before the
@@ -448,7 +448,7 @@ struct RelayPolicy {
 // action is a wake by reference (after adding a token to a relaxed count,
 // for kToken), its last one a wake by value; a producer with no action drops
 // its clone. The poll that completes the wait (or the destructor that seizes
-// the latch, kDestroyWhileSuspended) retires the anchor and lets the frame
+// the gate, kDestroyWhileSuspended) retires the anchor and lets the frame
 // go: the awaiter's own references go with it, and the clones it left with
 // the producers wake or drop the relay late. Fails if a wake reaches the
 // awaiter after its frame went, a frame access or the relay's free does not
@@ -485,7 +485,7 @@ class RelayRun final : public ScenarioRun {
   }
 
  private:
-  // The first poll, made by co_await itself (the latch starts owned).
+  // The first poll, made by co_await itself (the gate starts owned).
   void consume() override {
     if (drive()) {
       retire();
@@ -495,7 +495,7 @@ class RelayRun final : public ScenarioRun {
     // queued a poll meanwhile, the real destructor aborts (misuse): nothing
     // to check.
     if (scenario_.protocol != Protocol::kDestroyWhileSuspended) return;
-    seized_ = anchor_->latch().try_seize();
+    seized_ = anchor_->gate().try_seize();
     if (seized_) retire();
   }
 
@@ -504,7 +504,7 @@ class RelayRun final : public ScenarioRun {
     const std::vector<Action>& actions = scenario_.producers[producer];
     for (std::size_t i = 0; i < actions.size(); ++i) {
       // Ordering: relaxed, as the poll's re-check: the token reaches the
-      // poll through the relay's latch alone.
+      // poll through the relay's gate alone.
       if (actions[i] == Action::kToken) tokens_.fetch_add(1, std::memory_order_relaxed);
       if (i + 1 < actions.size()) {
         clone.wake_by_ref();
@@ -514,21 +514,21 @@ class RelayRun final : public ScenarioRun {
     }
   }  // a producer with no action drops its clone here
 
-  // As the awaiter's drive(): polls while it owns the latch; true once the
-  // wait completed (the latch stays held).
+  // As the awaiter's drive(): polls while it owns the gate; true once the
+  // wait completed (the gate stays held).
   bool drive() {
     for (;;) {
-      anchor_->latch().start_poll();
+      anchor_->gate().start_poll();
       // Exclusive: the poll's consumer-side calls (register, re-check).
       const bool done = frame_.with_mut([this](bool&) {
-        // Ordering: relaxed: only the latch orders what the re-check reads.
+        // Ordering: relaxed: only the gate orders what the re-check reads.
         return tokens_.load(std::memory_order_relaxed) == expected_;
       });
       if (done && !destroys_) {
         complete_ = true;
         return true;
       }
-      if (anchor_->latch().try_suspend()) return false;
+      if (anchor_->gate().try_suspend()) return false;
     }
   }
 
@@ -578,10 +578,10 @@ std::string parker_word(std::uintptr_t word) {
   }
 }
 
-std::string latch_word(std::uintptr_t word) {
+std::string gate_word(std::uintptr_t word) {
   std::string flags;
-  if ((word & PollLatch::kWoken) != 0) flags += " W";
-  if ((word & PollLatch::kPolling) != 0) flags += " P";
+  if ((word & PollGate::kWoken) != 0) flags += " W";
+  if ((word & PollGate::kPolling) != 0) flags += " P";
   return "{" + (flags.empty() ? std::string() : flags.substr(1)) + "}";
 }
 
@@ -620,13 +620,13 @@ Result explore_parker(const Scenario& scenario) {
   return run<ParkerRun>(scenario, &parker_word);
 }
 
-Result explore_poll_latch(const Scenario& scenario) {
-  return run<LatchRun>(scenario, &latch_word);
+Result explore_poll_gate(const Scenario& scenario) {
+  return run<GateRun>(scenario, &gate_word);
 }
 
 Result explore_relay(const Scenario& scenario) {
   // No word format: the count (std::size_t) is std::uintptr_t's type here,
-  // so both words are shown as numbers (the latch's: W = 2, P = 1).
+  // so both words are shown as numbers (the gate's: W = 2, P = 1).
   return run<RelayRun>(scenario, nullptr);
 }
 

@@ -40,7 +40,7 @@ enum class Protocol {
   // The thread parker only (explore_parker): one producer writes a checked
   // payload before its wake; the consumer parks once, then reads it.
   kParkOnceThenRead,
-  // The poll latch only (explore_poll_latch): after its first poll suspends,
+  // The poll gate only (explore_poll_gate): after its first poll suspends,
   // the coroutine is destroyed while suspended (try_seize()), racing with the
   // wakes.
   kDestroyWhileSuspended,
@@ -113,26 +113,26 @@ struct Scenario {
 // write, or a park that consumed more tokens than wakes had begun (an
 // invented token).
 [[nodiscard]] Result explore_parker(const Scenario& scenario);
-// The awaiter's poll latch (detail::PollLatch<Policy>): the consumer is the
-// co_await, whose first poll owns the latch; each producer's action is a
+// The awaiter's poll gate (detail::PollGate<Policy>): the consumer is the
+// co_await, whose first poll owns the gate; each producer's action is a
 // wake (after adding a token to a relaxed count, for kToken) that claims the
-// latch and, if it took it from idle, runs the queued poll itself (an inline
+// gate and, if it took it from idle, runs the queued poll itself (an inline
 // executor: polls run on the waking threads; the job node it queues is a
 // checked cell, written by each queueing). A poll clears W, makes the
 // wait's consumer-side calls (a checked cell: one poll at a time, each after
 // the last) with the re-check of the count, and completes, or gives the
-// latch up unless a wake came meanwhile. kRegisterThenRecheck: fails if
+// gate up unless a wake came meanwhile. kRegisterThenRecheck: fails if
 // every token was handed over but the wait never completed (a lost wake-up);
 // kDestroyWhileSuspended: fails if a poll runs after a successful seize, or
 // the destructor's withdrawal does not happen after the last poll.
-[[nodiscard]] Result explore_poll_latch(const Scenario& scenario);
+[[nodiscard]] Result explore_poll_gate(const Scenario& scenario);
 // The awaiter's relay on an AtomicWaker (detail::BasicRelayAnchor<Owner, Policy>:
-// its poll latch and its RcWaker's reference count) as the latch's scenario,
+// its poll gate and its RcWaker's reference count) as the gate's scenario,
 // but each producer holds a clone of the relay's waker, as the AtomicWaker
 // does: its actions wake by reference, its last one by value, and a producer
 // with no action drops its clone. The poll that completes the wait (or, for
 // kDestroyWhileSuspended, where the wait never completes, the destructor
-// that seized the latch) retires the
+// that seized the gate) retires the
 // anchor, releases the awaiter's references and frees the frame (a checked
 // cell), so the clones wake or drop the relay late. Fails on a wake that
 // reaches the awaiter after its frame went, a frame access or a free of the

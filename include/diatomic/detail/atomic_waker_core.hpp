@@ -27,7 +27,7 @@ class AtomicWakerCore {
   AtomicWakerCore(const AtomicWakerCore&) = delete;
   AtomicWakerCore& operator=(const AtomicWakerCore&) = delete;
   ~AtomicWakerCore() {
-    DIATOMIC_DEBUG_CHECK(state().bits == S::kWaiting,
+    DIATOMIC_CHECK(state().bits == S::kWaiting,
                          "AtomicWaker destroyed during a register_waker or wake call");
   }
 
@@ -61,7 +61,7 @@ class AtomicWakerCore {
                                        std::memory_order_relaxed)) {
       return;
     }
-    DIATOMIC_DEBUG_CHECK(current == (S::kRegistering | S::kWaking),
+    DIATOMIC_CHECK(current == (S::kRegistering | S::kWaking),
                          "impossible AtomicWaker state");
     Waker taken;
     // Exclusive: REGISTERING is still ours; take() does not touch the slot

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Misuse checks of the consumer side of one DiatomicWaker (where
-// DIATOMIC_CHECKS is 1, diatomic/config.hpp):
-//   - two threads inside consumer-side calls at once (a call scope);
+// ConsumerGuard: the misuse checks of the consumer side of one DiatomicWaker
+// (where DIATOMIC_CHECKS is 1, diatomic/config.hpp):
+//   - two threads inside consumer-side calls at once (ConsumerGuard::Call);
 //   - a second wait, or a registration from outside the wait, while a wait is
 //     in progress (the wait's mark, from its first poll to its completion).
 // Both use relaxed loads and stores only: no RMW, so checks do not change the
@@ -21,35 +21,36 @@
 DIATOMIC_NAMESPACE_BEGIN
 namespace detail {
 
-class ConsumerFlag {
+class ConsumerGuard {
  public:
-  // RAII scope of one consumer-side call.
-  class Scope {
+  // Marks one consumer-side call in progress, for as long as it lives, and
+  // aborts if another thread's call holds the mark.
+  class Call {
    public:
-    explicit Scope(ConsumerFlag& flag) noexcept : flag_(flag) {
+    explicit Call(ConsumerGuard& guard) noexcept : guard_(guard) {
 #if DIATOMIC_CHECKS
-      // Ordering: relaxed; the flag orders nothing, it only detects overlap.
-      if (flag_.busy_.load(std::memory_order_relaxed)) {
+      // Ordering: relaxed; the mark orders nothing, it only detects overlap.
+      if (guard_.busy_.load(std::memory_order_relaxed)) {
         fatal(
             "two threads are inside consumer-side calls (register_waker, unregister, "
             "clear, wait_until) of the same DiatomicWaker at once; only one thread at a "
             "time may act as its consumer");
       }
       // Ordering: relaxed, as above.
-      flag_.busy_.store(true, std::memory_order_relaxed);
+      guard_.busy_.store(true, std::memory_order_relaxed);
 #endif
     }
-    ~Scope() {
+    ~Call() {
 #if DIATOMIC_CHECKS
       // Ordering: relaxed, as above.
-      flag_.busy_.store(false, std::memory_order_relaxed);
+      guard_.busy_.store(false, std::memory_order_relaxed);
 #endif
     }
-    Scope(const Scope&) = delete;
-    Scope& operator=(const Scope&) = delete;
+    Call(const Call&) = delete;
+    Call& operator=(const Call&) = delete;
 
    private:
-    [[maybe_unused]] ConsumerFlag& flag_;
+    [[maybe_unused]] ConsumerGuard& guard_;
   };
 
   // A wait begins its poll: mark the sink with it (a wait is identified by

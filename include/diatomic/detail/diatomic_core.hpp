@@ -28,9 +28,9 @@ class DiatomicCore {
   DiatomicCore& operator=(const DiatomicCore&) = delete;
 
   ~DiatomicCore() {
-    DIATOMIC_DEBUG_CHECK(!state().locked(),
+    DIATOMIC_CHECK(!state().locked(),
                          "DiatomicWaker destroyed while a notifier is calling its waker");
-    DIATOMIC_DEBUG_CHECK(!consumer_.busy(),
+    DIATOMIC_CHECK(!consumer_.busy(),
                          "DiatomicWaker destroyed during a consumer-side call");
   }
 
@@ -65,7 +65,7 @@ class DiatomicCore {
 
  private:
   static void check(std::uintptr_t bits) noexcept {
-    DIATOMIC_DEBUG_CHECK(DiatomicState{bits}.valid(), "impossible DiatomicWaker state");
+    DIATOMIC_CHECK(DiatomicState{bits}.valid(), "impossible DiatomicWaker state");
     static_cast<void>(bits);
   }
 
@@ -76,7 +76,7 @@ class DiatomicCore {
 
   typename Policy::template Atomic<std::uintptr_t> state_{0};
   typename Policy::template Cell<Waker> slots_[2];
-  ConsumerFlag consumer_;
+  ConsumerGuard consumer_;
 };
 
 // The rows of try_lock with R clear (nobody registered, the common case):
@@ -151,7 +151,7 @@ inline bool DiatomicCore<Policy>::try_unlock(std::uintptr_t& bits) noexcept {
   std::uintptr_t old = bits;
   for (;;) {
     check(old);
-    DIATOMIC_DEBUG_CHECK((old & S::kLocked) != 0, "DiatomicWaker unlocked without the lock");
+    DIATOMIC_CHECK((old & S::kLocked) != 0, "DiatomicWaker unlocked without the lock");
     if ((old & S::kNotify) == 0) {
       // Ordering: release, pairs with the acquire load of register_waker, the
       // acquire RMW of clear and the next try_lock: our call of slot[I] happens before
@@ -230,7 +230,7 @@ void DiatomicCore<Policy>::notify_slow(std::uintptr_t old) noexcept {
 //   n l r u i      n l 1 1 i
 template <class Policy>
 inline void DiatomicCore<Policy>::register_waker(const Waker& waker, const void* wait) {
-  ConsumerFlag::Scope scope(consumer_);
+  ConsumerGuard::Call call(consumer_);
   consumer_.check_registrant(wait);
   // Ordering: acquire, pairs with the release of the last try_unlock (and the
   // acq_rel switches in try_lock/try_unlock): any notifier's read of the slot
@@ -278,7 +278,7 @@ inline void DiatomicCore<Policy>::register_waker(const Waker& waker, const void*
 //   n l r u i      0 l 0 u i
 template <class Policy>
 inline void DiatomicCore<Policy>::unregister() noexcept {
-  ConsumerFlag::Scope scope(consumer_);
+  ConsumerGuard::Call call(consumer_);
   // Ordering: relaxed; withdrawing publishes nothing, and a notification
   // racing with it is allowed to be lost to a consumer that no longer waits.
   state_.fetch_and(~(S::kRegistered | S::kNotify), std::memory_order_relaxed);
@@ -293,7 +293,7 @@ inline void DiatomicCore<Policy>::unregister() noexcept {
 //   n 1 r u i      0 1 0 u i    slots kept (a notifier is calling slot[I])
 template <class Policy>
 inline void DiatomicCore<Policy>::clear() noexcept {
-  ConsumerFlag::Scope scope(consumer_);
+  ConsumerGuard::Call call(consumer_);
   // Ordering: acquire, pairs with the release in try_unlock: the last
   // holder's call of slot[I] happens before we drop it.
   const std::uintptr_t bits =

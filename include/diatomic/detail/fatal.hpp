@@ -20,8 +20,8 @@ DIATOMIC_NAMESPACE_END
 // Misuse check: compiled in when DIATOMIC_CHECKS (diatomic/config.hpp) is 1,
 // whatever NDEBUG says; aborts with `what` when `cond` is false.
 #if DIATOMIC_CHECKS
-#define DIATOMIC_DEBUG_CHECK(cond, what) \
+#define DIATOMIC_CHECK(cond, what) \
   ((cond) ? static_cast<void>(0) : ::diatomic::detail::fatal(what))
 #else
-#define DIATOMIC_DEBUG_CHECK(cond, what) static_cast<void>(0)
+#define DIATOMIC_CHECK(cond, what) static_cast<void>(0)
 #endif

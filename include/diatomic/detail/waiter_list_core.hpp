@@ -73,7 +73,7 @@ class WaiterListCore {
   WaiterListCore(const WaiterListCore&) = delete;
   WaiterListCore& operator=(const WaiterListCore&) = delete;
   ~WaiterListCore() {
-    DIATOMIC_DEBUG_CHECK(waiting() == 0, "WaiterList destroyed with waiters registered");
+    DIATOMIC_CHECK(waiting() == 0, "WaiterList destroyed with waiters registered");
   }
 
   // The fast path is inline: with nobody waiting, one RMW and a branch.
@@ -136,7 +136,7 @@ class WaiterListCore<Policy>::Node {
   // Only an idle node moves (a wait moved before it started): the new node
   // is idle on the same list, with no cached waker.
   Node(Node&& other) noexcept : list_(other.list_) {
-    DIATOMIC_DEBUG_CHECK(other.idle(), "WaiterList::Waiter moved while registered");
+    DIATOMIC_CHECK(other.idle(), "WaiterList::Waiter moved while registered");
   }
   Node& operator=(Node&&) = delete;
   Node(const Node&) = delete;

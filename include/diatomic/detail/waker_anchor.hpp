@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // The waker anchor of a coroutine wait (diatomic/coro.hpp): where the wait's
-// poll latch lives and what its waker points to. Two kinds behind one
+// poll gate lives and what its waker points to. Two kinds behind one
 // interface, chosen once per awaiter by what the primitive can promise:
 //   FrameAnchor  the primitive can say that no notifier is inside the waker
-//                (DiatomicWaker, Registrar::quiesce): latch and waker target
+//                (DiatomicWaker, Registrar::quiesce): gate and waker target
 //                are in the coroutine frame; clone and drop are free, and
 //                retire() waits out a notifier still inside the waker.
-//   RelayAnchor  it cannot (AtomicWaker): latch and waker target are in a
+//   RelayAnchor  it cannot (AtomicWaker): gate and waker target are in a
 //                relay allocated per co_await and owned by every copy of the
 //                waker, so a wake after completion touches only the relay.
 // Nothing here is API.
@@ -14,7 +14,7 @@
 
 #include <diatomic/config.hpp>
 #include <diatomic/detail/atomic_policy.hpp>
-#include <diatomic/detail/poll_latch.hpp>
+#include <diatomic/detail/poll_gate.hpp>
 #include <diatomic/detail/wake_scope.hpp>
 #include <diatomic/rc_waker.hpp>
 #include <diatomic/waker.hpp>
@@ -26,15 +26,15 @@ namespace detail {
 
 // What an anchor asks of its owner (the awaiter):
 //   queue()      hand a poll to the executor; called by the wake that claimed
-//                the latch from idle, and only by it
+//                the gate from idle, and only by it
 //   primitive()  the primitive the wait is on (FrameAnchor's WakeScope)
-//   anchor()     the owner's anchor (FrameAnchor's wake finds the latch there)
+//   anchor()     the owner's anchor (FrameAnchor's wake finds the gate there)
 //   quiesce()    after the wait withdrew its registration, returns once no
 //                notifier is inside the waker (FrameAnchor's retire)
 //
 // The interface both kinds give:
 //   attach(owner)   before the first poll (RelayAnchor allocates: may throw)
-//   latch()         the poll latch; valid from attach() on
+//   gate()         the poll gate; valid from attach() on
 //   waker()         the waker the wait registers
 //   retire(owner)   after the wait withdrew its registration: returns once no
 //                   wake can touch the owner any more
@@ -51,7 +51,7 @@ class FrameAnchor {
   FrameAnchor& operator=(const FrameAnchor&) = delete;
 
   void attach(Owner&) noexcept {}
-  [[nodiscard]] PollLatch<StdAtomicPolicy>& latch() noexcept { return latch_; }
+  [[nodiscard]] PollGate<StdAtomicPolicy>& gate() noexcept { return gate_; }
   [[nodiscard]] const Waker& waker() const noexcept { return waker_; }
   void retire(const Owner& owner) const noexcept { owner.quiesce(); }
 
@@ -59,31 +59,31 @@ class FrameAnchor {
   static void wake(void* data) noexcept {
     Owner& owner = *static_cast<Owner*>(data);
     const WakeScope scope(owner.primitive());
-    if (owner.anchor().latch().claim()) owner.queue();
+    if (owner.anchor().gate().claim()) owner.queue();
   }
   // Free: the owner outlives every call (retire() before it goes).
   static void* clone(void* data) noexcept { return data; }
   static void drop(void*) noexcept {}
   static constexpr WakerVTable kVTable{&clone, &wake, &wake, &drop};
 
-  PollLatch<StdAtomicPolicy> latch_;
+  PollGate<StdAtomicPolicy> gate_;
   Waker waker_;
 };
 
 // Relay mode. The waker owns a reference to the relay; the relay reaches the
-// owner only after its wake claimed the latch from idle, which cannot happen
-// once the wait completed (the latch is then held for good) or the owner
+// owner only after its wake claimed the gate from idle, which cannot happen
+// once the wait completed (the gate is then held for good) or the owner
 // seized it to go. Written over an atomic policy (detail/atomic_policy.hpp),
-// as the poll latch and the reference count are, so that the interleaving
+// as the poll gate and the reference count are, so that the interleaving
 // explorer runs this same code; the library uses std::atomic (RelayAnchor).
 template <class Owner, class Policy>
 class BasicRelayAnchor {
   struct Relay {
     explicit Relay(Owner& target) noexcept : owner(&target) {}
     void wake() noexcept {
-      if (latch.claim()) owner->queue();
+      if (gate.claim()) owner->queue();
     }
-    PollLatch<Policy> latch;
+    PollGate<Policy> gate;
     Owner* const owner;
   };
 
@@ -96,7 +96,7 @@ class BasicRelayAnchor {
   void attach(Owner& owner) {
     waker_ = relay_.emplace(BasicRcWaker<Relay, Policy>::make(owner)).waker();
   }
-  [[nodiscard]] PollLatch<Policy>& latch() noexcept { return (*relay_)->latch; }
+  [[nodiscard]] PollGate<Policy>& gate() noexcept { return (*relay_)->gate; }
   [[nodiscard]] const Waker& waker() const noexcept { return waker_; }
   void retire(const Owner&) const noexcept {}
 

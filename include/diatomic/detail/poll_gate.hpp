@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The poll latch of a coroutine wait (diatomic/coro.hpp): one atomic word that
+// The poll gate of a coroutine wait (diatomic/coro.hpp): one atomic word that
 // lets wakes from any thread hand out polls that run one at a time. Written
 // over an atomic policy (detail/atomic_policy.hpp), as the cores are, so that
 // the interleaving explorer runs this same code. Nothing here is API.
@@ -33,14 +33,14 @@ namespace detail {
 //   try_seize()    the coroutine is destroyed while suspended: P taken, if idle
 // A poll that completes the wait keeps P for good: no later claim() queues one.
 template <class Policy>
-class PollLatch {
+class PollGate {
  public:
   static constexpr std::uint32_t kPolling = 1u << 0;  ///< P
   static constexpr std::uint32_t kWoken = 1u << 1;    ///< W
 
-  PollLatch() = default;
-  PollLatch(const PollLatch&) = delete;
-  PollLatch& operator=(const PollLatch&) = delete;
+  PollGate() = default;
+  PollGate(const PollGate&) = delete;
+  PollGate& operator=(const PollGate&) = delete;
 
   // A wake or stop request. True if the wait was idle: the caller now owns P
   // and must queue a poll; false if a poll is queued or running (it will see
