@@ -124,7 +124,7 @@ TEST_P(SignalNotify, an_atomic_waker_woken_from_a_handler_loses_none_of_10000) {
   AtomicWaker waker;
   atomic_waker_under_test.store(&waker, std::memory_order_relaxed);
   const std::uint64_t completed = run_rounds(GetParam(), [&](std::uint64_t i) {
-    block_on(wait_until(waker, [i] { return signalled(i); }));
+    block_on(waker.wait_until([i] { return signalled(i); }));
   });
   atomic_waker_under_test.store(nullptr, std::memory_order_relaxed);
   EXPECT_EQ(completed, kRounds);

@@ -46,7 +46,7 @@
 namespace diatomic::explorer {
 
 // A seeded bug: rewrites the value an RMW writes to a state word (T =
-// std::uintptr_t, or the parker's and the poll latch's std::uint32_t) from
+// std::uintptr_t, or the parker's and the poll gate's std::uint32_t) from
 // `desired` to something else. Null: the real algorithm.
 using Mutation = std::uintptr_t (*)(std::uintptr_t old, std::uintptr_t desired);
 // Where the code under test calls an atomic operation: the default argument
