@@ -17,21 +17,7 @@
 #include <sys/resource.h>
 #endif
 
-// asio 1.22 enables its coroutines with g++, and with clang only over libc++
-// (<experimental/coroutine>): with clang and libstdc++ C1/asio is left out and
-// the report says "not measured". ./scripts/run builds with g++.
-#if __has_include(<asio.hpp>)
-#include <asio/io_context.hpp>
-#if defined(ASIO_HAS_CO_AWAIT)
-#include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
-#include <asio/executor_work_guard.hpp>
-#include <asio/experimental/concurrent_channel.hpp>
-#include <asio/use_awaitable.hpp>
-#define DIATOMIC_BENCH_ASIO 1
-#endif
-#endif
-
+#include "asio_coroutines.hpp"
 #include "catalog.hpp"
 #include "coro_task.hpp"
 #include "mailboxes.hpp"

@@ -69,6 +69,21 @@ inline constexpr std::string_view kCoInline = "C1/DiatomicWaker_inline";
 inline constexpr std::string_view kCoRunLoop = "C1/DiatomicWaker_RunLoop";
 inline constexpr std::string_view kAsio = "C1/asio";
 
+// Q1 to Q5: diatomic::channel against the queues users pick instead, each
+// benchmark named "<scenario>/<queue>" (benchmark_name).
+inline constexpr std::string_view kQueueThroughput1 = "Q1";
+inline constexpr std::string_view kQueueThroughput2 = "Q2";
+inline constexpr std::string_view kQueuePingPong = "Q3";
+inline constexpr std::string_view kQueueBursts = "Q4";
+inline constexpr std::string_view kQueueCoroutine = "Q5";
+inline constexpr std::string_view kQueueDiatomic = "diatomic_channel";
+inline constexpr std::string_view kQueueMoodycamel = "moodycamel";
+inline constexpr std::string_view kQueueTbb = "tbb_bounded_queue";
+inline constexpr std::string_view kQueueMutex = "mutex_deque";
+inline constexpr std::string_view kQueueAsio = "asio_channel";
+// Q4's counter: both threads' CPU time per message, in ns.
+inline constexpr std::string_view kCpuCounter = "cpu ns/msg";
+
 // S5 layout experiments: the primitive's state word on the channel value's
 // cache line (as DiatomicWaker had it before it took a line of its own, and
 // as AtomicWaker still has it) or on a line of its own.
@@ -148,6 +163,7 @@ struct Row {
 struct Group {
   std::string_view title;
   std::array<Row, 10> rows;  // unused rows have an empty name
+  std::string_view unit = "ns per round trip";  // what one op is
 };
 
 inline constexpr std::array kGroups{
@@ -174,6 +190,41 @@ inline constexpr std::array kGroups{
             {},
             {},
             {}}}},
+    Group{"Q1 throughput: 1 producer thread, the receiver blocks, capacity 1024",
+          {{{"Q1/diatomic_channel", "diatomic::channel, block_on(send) / block_on(recv)"},
+            {"Q1/moodycamel", "moodycamel BlockingConcurrentQueue (unbounded), token"},
+            {"Q1/tbb_bounded_queue", "TBB concurrent_bounded_queue, push / pop"},
+            {"Q1/mutex_deque", "std::mutex + 2 condition_variables + std::deque"},
+            {}, {}, {}, {}, {}, {}}},
+          "ns per message"},
+    Group{"Q2 throughput: 2 producer threads, the receiver blocks, capacity 1024",
+          {{{"Q2/diatomic_channel", "diatomic::channel, block_on(send) / block_on(recv)"},
+            {"Q2/moodycamel", "moodycamel BlockingConcurrentQueue (unbounded), tokens"},
+            {"Q2/tbb_bounded_queue", "TBB concurrent_bounded_queue, push / pop"},
+            {"Q2/mutex_deque", "std::mutex + 2 condition_variables + std::deque"},
+            {}, {}, {}, {}, {}, {}}},
+          "ns per message"},
+    Group{"Q3 ping-pong between two threads over two capacity-1 queues",
+          {{{"Q3/diatomic_channel", "diatomic::channel, capacity 1"},
+            {"Q3/moodycamel", "moodycamel BlockingConcurrentQueue"},
+            {"Q3/tbb_bounded_queue", "TBB concurrent_bounded_queue, capacity 1"},
+            {"Q3/mutex_deque", "std::mutex + 2 condition_variables + std::deque"},
+            {}, {}, {}, {}, {}, {}}},
+          "ns per round trip"},
+    Group{"Q4 bursts of 100 messages after an idle gap (the receiver sleeps between them);\n"
+          "time from the burst's start to its last receipt, per message; cpu: both threads",
+          {{{"Q4/diatomic_channel", "diatomic::channel"},
+            {"Q4/moodycamel", "moodycamel BlockingConcurrentQueue"},
+            {"Q4/tbb_bounded_queue", "TBB concurrent_bounded_queue"},
+            {"Q4/mutex_deque", "std::mutex + 2 condition_variables + std::deque"},
+            {}, {}, {}, {}, {}, {}}},
+          "ns per message"},
+    Group{"Q5 coroutine receiver: producer and receiver coroutines, an executor thread each,\n"
+          "capacity 1024",
+          {{{"Q5/diatomic_channel", "diatomic::channel, co_await, a RunLoop per side"},
+            {"Q5/asio_channel", "asio concurrent_channel, an io_context per side"},
+            {}, {}, {}, {}, {}, {}, {}, {}}},
+          "ns per message"},
     Group{"S5 experiments: spinning ping-pong, the layout of the state word and of the waker",
           {{{"S5/DiatomicWaker", "DiatomicWaker, state on its own line (shipped)"},
             {kS5DiatomicSharedLine, "DiatomicWaker, state on the value's line"},
@@ -188,7 +239,8 @@ inline constexpr std::array kGroups{
 };
 
 // Every target. `subject` is libdiatomic's benchmark, `references` what it is
-// held against (the faster of the two counts; an empty second one is unused).
+// held against (the fastest of them counts; empty ones are unused); `if_missed`,
+// when not empty, is printed under a missed verdict: the known reason.
 //   kFasterBy:   references' ns / subject's ns >= bound
 //   kAtMostTimes: subject's ns / references' ns <= bound
 enum class TargetKind { kFasterBy, kAtMostTimes };
@@ -197,11 +249,20 @@ enum class TargetKind { kFasterBy, kAtMostTimes };
 struct Target {
   std::string_view label;  // what the bar measures, readable without the docs
   std::string_view subject;
-  std::array<std::string_view, 2> references;
+  std::array<std::string_view, 3> references;
   TargetKind kind;
   double bound;
   std::string_view paired = {};
+  std::string_view if_missed = {};
 };
+
+// Why diatomic::channel can lose Q1 and Q2 to moodycamel's queue: moodycamel
+// gives each producer a sub-queue of its own (no claim shared between
+// producers) and never waits for room (it allocates), where the channel's
+// producers claim slots of one ring and wait when it is full.
+inline constexpr std::string_view kMoodycamelMiss =
+    "moodycamel: a sub-queue per producer and no bound (its enqueue allocates instead of "
+    "waiting), against one bounded ring whose slots every producer claims";
 
 inline constexpr std::array kTargets{
     Target{"S1 notify, nobody registered: AtomicWaker / DiatomicWaker",
@@ -226,6 +287,28 @@ inline constexpr std::array kTargets{
            kCoInline, {kAsio, ""}, TargetKind::kAtMostTimes, 0.5},
     Target{"C1 coroutine hand-off, co_await on RunLoops vs asio",
            kCoRunLoop, {kAsio, ""}, TargetKind::kAtMostTimes, 1.0},
+    Target{"Q1 throughput, 1 producer: the fastest of moodycamel, TBB, mutex / channel",
+           "Q1/diatomic_channel", {"Q1/moodycamel", "Q1/tbb_bounded_queue", "Q1/mutex_deque"},
+           TargetKind::kFasterBy, 1.0, {}, kMoodycamelMiss},
+    Target{"Q1 throughput, 1 producer: mutex + condition_variable / channel",
+           "Q1/diatomic_channel", {"Q1/mutex_deque"}, TargetKind::kFasterBy, 2.0},
+    Target{"Q2 throughput, 2 producers: the fastest of moodycamel, TBB, mutex / channel",
+           "Q2/diatomic_channel", {"Q2/moodycamel", "Q2/tbb_bounded_queue", "Q2/mutex_deque"},
+           TargetKind::kFasterBy, 1.0, {}, kMoodycamelMiss},
+    Target{"Q2 throughput, 2 producers: mutex + condition_variable / channel",
+           "Q2/diatomic_channel", {"Q2/mutex_deque"}, TargetKind::kFasterBy, 2.0},
+    Target{"Q3 ping-pong: the fastest of moodycamel, TBB, mutex / channel",
+           "Q3/diatomic_channel", {"Q3/moodycamel", "Q3/tbb_bounded_queue", "Q3/mutex_deque"},
+           TargetKind::kFasterBy, 1.0},
+    Target{"Q3 ping-pong: mutex + condition_variable / channel",
+           "Q3/diatomic_channel", {"Q3/mutex_deque"}, TargetKind::kFasterBy, 2.0},
+    Target{"Q4 bursts, time per message: the fastest of moodycamel, TBB, mutex / channel",
+           "Q4/diatomic_channel", {"Q4/moodycamel", "Q4/tbb_bounded_queue", "Q4/mutex_deque"},
+           TargetKind::kFasterBy, 1.0},
+    Target{"Q4 bursts, time per message: mutex + condition_variable / channel",
+           "Q4/diatomic_channel", {"Q4/mutex_deque"}, TargetKind::kFasterBy, 2.0},
+    Target{"Q5 coroutine receiver: asio concurrent_channel / diatomic::channel",
+           "Q5/diatomic_channel", {"Q5/asio_channel"}, TargetKind::kFasterBy, 2.0},
 };
 
 }  // namespace diatomic::bench

@@ -15,12 +15,18 @@ class Registry {
  public:
   // What a benchmark's ns/op is: the CPU time of the timing thread, which on
   // a shared machine leaves out the time other processes held the core; or
-  // wall-clock time, for round trips, where threads sleep.
-  enum class Clock { kCpu, kWall };
+  // wall-clock time, for round trips, where threads sleep; or the time the
+  // benchmark sets for each iteration itself (SetIterationTime).
+  enum class Clock { kCpu, kWall, kManual };
 
-  void add(std::string_view name, void (*function)(benchmark::State&), Clock clock) {
+  // `min_time` (seconds of the benchmark's clock per repetition), if not 0,
+  // replaces --benchmark_min_time for this benchmark.
+  void add(std::string_view name, void (*function)(benchmark::State&), Clock clock,
+           double min_time = 0) {
     auto* registered = benchmark::RegisterBenchmark(std::string(name).c_str(), function);
     if (clock == Clock::kWall) registered->UseRealTime();
+    if (clock == Clock::kManual) registered->UseManualTime();
+    if (min_time != 0) registered->MinTime(min_time);
     ++count_;
   }
 
@@ -33,5 +39,8 @@ class Registry {
 // T1 and C1 (alternatives.cpp): libdiatomic's waits against what a C++ user
 // picks instead.
 void register_alternatives(Registry& registry);
+// Q1 to Q5 (channels.cpp): diatomic::channel against the queues a C++ user
+// picks instead.
+void register_channels(Registry& registry);
 
 }  // namespace diatomic::bench

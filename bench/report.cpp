@@ -101,8 +101,10 @@ class ProgressReporter final : public benchmark::BenchmarkReporter {
       if (run.run_type != Run::RT_Aggregate) continue;
       Result& result = results_[name];
       finished = &result;
-      // The benchmark's own clock: wall-clock if it asked for real time.
-      const bool wall = run.run_name.time_type == "real_time";
+      // The benchmark's own clock: wall-clock if it asked for real time, or
+      // the time it set itself (manual time, kept where real time is).
+      const bool wall =
+          run.run_name.time_type == "real_time" || run.run_name.time_type == "manual_time";
       // A percentage aggregate holds its fraction in the accumulated time.
       if (run.aggregate_name == "cv") {
         result.cv = wall ? run.real_accumulated_time : run.cpu_accumulated_time;
@@ -214,14 +216,16 @@ void group_tables(fmt::memory_buffer& out, const Results& results) {
       }
     }
     if (fastest == 0) continue;
-    fmt::format_to(std::back_inserter(out), "\n{}, ns per round trip\n", group.title);
+    fmt::format_to(std::back_inserter(out), "\n{}, {}\n", group.title, group.unit);
     for (const Row& row : group.rows) {
       const Result* r = row.name.empty() ? nullptr : find(results, row.name);
       if (r == nullptr) continue;
       const std::optional<double> sleeps = r->counter(kSleepsCounter);
-      fmt::format_to(std::back_inserter(out), "{:<32} {:<50} {:>15} {:>7.3g}x{}\n", row.name,
+      const std::optional<double> cpu = r->counter(kCpuCounter);
+      fmt::format_to(std::back_inserter(out), "{:<32} {:<50} {:>15} {:>7.3g}x{}{}\n", row.name,
                      row.what, with_cv(*r), r->ns_per_op / fastest,
-                     sleeps ? fmt::format("  {:.3f} sleeps", *sleeps) : "");
+                     sleeps ? fmt::format("  {:.3f} sleeps", *sleeps) : "",
+                     cpu ? fmt::format("  {:.1f} cpu ns/msg", *cpu) : "");
     }
   }
 }
@@ -300,6 +304,9 @@ std::string target_table(fmt::memory_buffer& out, const Results& results) {
     fmt::format_to(std::back_inserter(out), "{:<86} {:>7.3g}x  {} {:.2f}x  {}\n", t.label,
                    faster_by ? speedup : 1 / speedup, faster_by ? ">=" : "<=", t.bound,
                    met ? "met" : "MISSED");
+    if (!met && !t.if_missed.empty()) {
+      fmt::format_to(std::back_inserter(out), "    why: {}\n", t.if_missed);
+    }
     plot_data += fmt::format("\"{}\" {:.3f} {:.3f}\n", t.label, speedup,
                              faster_by ? t.bound : 1 / t.bound);
   }

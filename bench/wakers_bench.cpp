@@ -248,6 +248,7 @@ std::size_t register_benchmarks() {
   registry.add(kS3Fenced, &one_thread<NewWaker, FencedRegistrationKind>, Clock::kCpu);
   registry.add(kS6ReadOnly, &contended_notify<ReadOnlyNotifyKind>, Clock::kCpu);
   register_alternatives(registry);
+  register_channels(registry);
   return registry.count();
 }
 

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: MIT
+// diatomic::channel against the queues a C++ user picks instead
+// (docs/benchmarks.md), each behind the same small adapter:
+//   Q1, Q2  throughput: 1 or 2 producer threads, one blocking receiver (the
+//           timing thread), capacity 1024; one op = one message;
+//   Q3      ping-pong latency: two capacity-1 queues between two threads; one
+//           op = one round trip;
+//   Q4      bursts: 100 messages, then an idle gap long enough that the
+//           receiver goes to sleep; one op = one message, timed from the start
+//           of its burst to the receipt of the burst's last message (divided
+//           by 100), with the CPU time both threads spent per message;
+//   Q5      a coroutine receiver: producer and receiver are coroutines, each
+//           on its own executor thread (RunLoop; asio: io_context), capacity
+//           1024; one op = one message.
+// The alternatives: moodycamel::BlockingConcurrentQueue (unbounded: its
+// enqueue never waits, so the capacity is only its initial size; a
+// ProducerToken per producer, as its README advises for speed), TBB
+// concurrent_bounded_queue, asio::experimental::concurrent_channel (Q5), and
+// a std::mutex + two std::condition_variable + std::deque baseline written
+// here. Each is registered only where its header is found.
+#include <diatomic/block_on.hpp>
+#include <diatomic/channel.hpp>
+#include <diatomic/coro.hpp>
+#include <diatomic/run_loop.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <ctime>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#if __has_include(<concurrentqueue/blockingconcurrentqueue.h>)
+#include <concurrentqueue/blockingconcurrentqueue.h>
+#define DIATOMIC_BENCH_MOODYCAMEL 1
+#endif
+#if defined(DIATOMIC_BENCH_TBB)
+#include <tbb/concurrent_queue.h>
+#endif
+
+#include "asio_coroutines.hpp"
+#include "catalog.hpp"
+#include "coro_task.hpp"
+#include "registry.hpp"
+
+namespace diatomic::bench {
+namespace {
+
+using Message = std::uint64_t;
+constexpr std::size_t kThroughputCapacity = 1024;
+constexpr int kBurst = 100;
+// Long enough that the receiver's park() spin (5 us by default) ends and it
+// sleeps in the kernel before the next burst.
+constexpr auto kIdleGap = std::chrono::microseconds(200);
+// Q4's time per repetition: the clock counts only the bursts, not the gaps
+// between them (some 250 us of wall-clock time each): 0.05 s of it is a few
+// hundred bursts, well under a second of wall-clock time.
+constexpr double kBurstsMinTime = 0.05;
+
+// Each adapter: Queue(capacity); queue.producer() returns what one producer
+// thread sends with (send(m) waits while the queue is full); queue.recv()
+// waits for a message.
+
+// diatomic::channel: block_on(tx.send(m)) and block_on(rx.recv()).
+template <class S = Sender<Message>>
+concept ChannelSends = requires(const S& tx) { block_on(tx.send(Message{})); };
+
+template <class S>
+class ChannelQueue {
+ public:
+  explicit ChannelQueue(std::size_t capacity) : ends_(channel<Message>(capacity)) {}
+  struct Producer {
+    S tx;
+    void send(Message m) const { static_cast<void>(block_on(tx.send(m))); }
+  };
+  [[nodiscard]] Producer producer() const { return Producer{ends_.first}; }
+  Message recv() { return *block_on(ends_.second.recv()); }
+
+ private:
+  std::pair<S, Receiver<Message>> ends_;
+};
+
+// The baseline: one lock, a condition variable per side.
+class MutexQueue {
+ public:
+  explicit MutexQueue(std::size_t capacity) : capacity_(capacity) {}
+  struct Producer {
+    MutexQueue* queue;
+    void send(Message m) const { queue->send(m); }
+  };
+  [[nodiscard]] Producer producer() { return Producer{this}; }
+  void send(Message m) {
+    std::unique_lock lock(mutex_);
+    not_full_.wait(lock, [&] { return items_.size() < capacity_; });
+    items_.push_back(m);
+    lock.unlock();
+    not_empty_.notify_one();
+  }
+  Message recv() {
+    std::unique_lock lock(mutex_);
+    not_empty_.wait(lock, [&] { return !items_.empty(); });
+    const Message m = items_.front();
+    items_.pop_front();
+    lock.unlock();
+    not_full_.notify_one();
+    return m;
+  }
+
+ private:
+  std::size_t capacity_;
+  std::mutex mutex_;
+  std::condition_variable not_empty_;
+  std::condition_variable not_full_;
+  std::deque<Message> items_;
+};
+
+#if defined(DIATOMIC_BENCH_MOODYCAMEL)
+class MoodycamelQueue {
+ public:
+  explicit MoodycamelQueue(std::size_t capacity) : queue_(capacity) {}
+  struct Producer {
+    moodycamel::BlockingConcurrentQueue<Message>* queue;
+    moodycamel::ProducerToken token{*queue};
+    void send(Message m) { queue->enqueue(token, m); }
+  };
+  [[nodiscard]] Producer producer() { return Producer{&queue_}; }
+  Message recv() {
+    Message m = 0;
+    queue_.wait_dequeue(m);
+    return m;
+  }
+
+ private:
+  moodycamel::BlockingConcurrentQueue<Message> queue_;
+};
+#endif
+
+#if defined(DIATOMIC_BENCH_TBB)
+class TbbQueue {
+ public:
+  explicit TbbQueue(std::size_t capacity) {
+    queue_.set_capacity(static_cast<std::ptrdiff_t>(capacity));
+  }
+  struct Producer {
+    tbb::concurrent_bounded_queue<Message>* queue;
+    void send(Message m) const { queue->push(m); }
+  };
+  [[nodiscard]] Producer producer() { return Producer{&queue_}; }
+  Message recv() {
+    Message m = 0;
+    queue_.pop(m);
+    return m;
+  }
+
+ private:
+  tbb::concurrent_bounded_queue<Message> queue_;
+};
+#endif
+
+// The calling thread's CPU time, in nanoseconds.
+std::int64_t thread_cpu_ns() noexcept {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return std::int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
+}
+
+std::int64_t steady_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Q1, Q2: `Producers` threads send the run's messages between them; the
+// timing thread receives them.
+template <class Queue, int Producers>
+void throughput(benchmark::State& state) {
+  Queue queue(kThroughputCapacity);
+  const auto total = static_cast<std::int64_t>(state.max_iterations);
+  std::vector<std::thread> producers;
+  for (int p = 0; p < Producers; ++p) {
+    const std::int64_t share = total / Producers + (p < total % Producers ? 1 : 0);
+    producers.emplace_back([&queue, share] {
+      auto producer = queue.producer();
+      for (std::int64_t i = 0; i < share; ++i) producer.send(static_cast<Message>(i + 1));
+    });
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(queue.recv());
+  for (std::thread& t : producers) t.join();
+}
+
+// Q3: this thread sends on `ping` and waits on `pong`; the partner echoes.
+constexpr Message kBall = 1;
+constexpr Message kStop = 2;
+template <class Queue>
+void ping_pong(benchmark::State& state) {
+  Queue ping(1);
+  Queue pong(1);
+  std::thread partner([&] {
+    auto back = pong.producer();
+    for (;;) {
+      const Message m = ping.recv();
+      back.send(m);
+      if (m == kStop) return;
+    }
+  });
+  auto out = ping.producer();
+  for (auto _ : state) {
+    out.send(kBall);
+    benchmark::DoNotOptimize(pong.recv());
+  }
+  out.send(kStop);
+  static_cast<void>(pong.recv());
+  partner.join();
+}
+
+// Q4: the producer sleeps kIdleGap, then sends a burst whose first message
+// carries the burst's start time; the receiver times each message as its
+// share of the burst. Counter "cpu ns/msg": both threads' CPU time per message.
+template <class Queue>
+void bursts(benchmark::State& state) {
+  Queue queue(kThroughputCapacity);
+  const auto total = static_cast<std::int64_t>(state.max_iterations);
+  const auto burst_count = (total + kBurst - 1) / kBurst;
+  std::int64_t producer_cpu = 0;
+  std::thread producer_thread([&] {
+    const std::int64_t cpu_before = thread_cpu_ns();
+    auto producer = queue.producer();
+    for (std::int64_t b = 0; b < burst_count; ++b) {
+      std::this_thread::sleep_for(kIdleGap);
+      producer.send(static_cast<Message>(steady_ns()));
+      for (int i = 1; i < kBurst; ++i) producer.send(0);
+    }
+    producer_cpu = thread_cpu_ns() - cpu_before;
+  });
+  const std::int64_t cpu_before = thread_cpu_ns();
+  std::int64_t received = 0;
+  while (state.KeepRunningBatch(kBurst)) {
+    const auto start = static_cast<std::int64_t>(queue.recv());
+    for (int i = 1; i < kBurst; ++i) benchmark::DoNotOptimize(queue.recv());
+    // The batch's time: Google Benchmark divides it among its kBurst iterations.
+    state.SetIterationTime(static_cast<double>(steady_ns() - start) * 1e-9);
+    received += kBurst;
+  }
+  const std::int64_t receiver_cpu = thread_cpu_ns() - cpu_before;
+  // Messages the producer sent beyond the run's batches.
+  for (; received < burst_count * kBurst; ++received) static_cast<void>(queue.recv());
+  producer_thread.join();
+  state.counters[std::string(kCpuCounter)] =
+      static_cast<double>(receiver_cpu + producer_cpu) / static_cast<double>(received);
+}
+
+// Q5 over diatomic::channel: a producer coroutine on one RunLoop, the
+// receiving coroutine on another, run by the timing thread.
+template <class S>
+void coroutine_receiver(benchmark::State& state) {
+  auto [tx, rx] = channel<Message>(kThroughputCapacity);
+  const auto total = static_cast<std::int64_t>(state.max_iterations);
+  RunLoop producer_loop;
+  RunLoop receiver_loop;
+  std::thread producer_thread([&] { producer_loop.run(); });
+  {
+    const test::Task producer = [](S out, RunLoop& loop, std::int64_t count) -> test::Task {
+      for (std::int64_t i = 0; i < count; ++i) {
+        static_cast<void>(co_await out.send(static_cast<Message>(i + 1)).resume_on(loop.executor()));
+      }
+    }(tx, producer_loop, total);
+    const test::Task receiver = [](benchmark::State& s, Receiver<Message>& in,
+                                   RunLoop& loop) -> test::Task {
+      for (auto _ : s) benchmark::DoNotOptimize(co_await in.recv().resume_on(loop.executor()));
+      loop.stop();
+    }(state, rx, receiver_loop);
+    receiver_loop.run();  // until the receiver has finished
+    producer_loop.stop();
+    producer_thread.join();
+  }
+}
+
+#if defined(DIATOMIC_BENCH_ASIO)
+// Q5 over asio: an io_context per side, each run by its own thread, a
+// co_spawned coroutine per side.
+using AsioChannel = asio::experimental::concurrent_channel<void(asio::error_code, Message)>;
+
+asio::awaitable<void> asio_producer(AsioChannel& out, std::int64_t count) {
+  for (std::int64_t i = 0; i < count; ++i) {
+    co_await out.async_send(asio::error_code{}, static_cast<Message>(i + 1), asio::use_awaitable);
+  }
+}
+
+asio::awaitable<void> asio_receiver(benchmark::State& state, AsioChannel& in) {
+  for (auto _ : state) benchmark::DoNotOptimize(co_await in.async_receive(asio::use_awaitable));
+}
+
+void asio_coroutine_receiver(benchmark::State& state) {
+  asio::io_context producer_context(1);
+  asio::io_context receiver_context(1);
+  AsioChannel messages(receiver_context, kThroughputCapacity);
+  asio::co_spawn(producer_context,
+                 asio_producer(messages, static_cast<std::int64_t>(state.max_iterations)),
+                 asio::detached);
+  std::thread producer_thread([&] { producer_context.run(); });
+  asio::co_spawn(receiver_context, asio_receiver(state, messages), asio::detached);
+  receiver_context.run();  // until the receiver has finished
+  producer_thread.join();
+}
+#endif
+
+// Registers the four scenarios of the threads for the queue behind `Queue`.
+template <class Queue>
+void add_thread_scenarios(Registry& registry, std::string_view who) {
+  using Clock = Registry::Clock;
+  registry.add(benchmark_name(kQueueThroughput1, who), &throughput<Queue, 1>, Clock::kWall);
+  registry.add(benchmark_name(kQueueThroughput2, who), &throughput<Queue, 2>, Clock::kWall);
+  registry.add(benchmark_name(kQueuePingPong, who), &ping_pong<Queue>, Clock::kWall);
+  registry.add(benchmark_name(kQueueBursts, who), &bursts<Queue>, Clock::kManual,
+               kBurstsMinTime);
+}
+
+// diatomic::channel's rows, once its Sender has send() (a template, so that
+// the rows compile away without it).
+template <class S = Sender<Message>>
+void add_channel(Registry& registry) {
+  if constexpr (ChannelSends<S>) {
+    add_thread_scenarios<ChannelQueue<S>>(registry, kQueueDiatomic);
+    registry.add(benchmark_name(kQueueCoroutine, kQueueDiatomic), &coroutine_receiver<S>,
+                 Registry::Clock::kWall);
+  }
+}
+
+}  // namespace
+
+void register_channels(Registry& registry) {
+  add_channel(registry);
+  add_thread_scenarios<MutexQueue>(registry, kQueueMutex);
+#if defined(DIATOMIC_BENCH_MOODYCAMEL)
+  add_thread_scenarios<MoodycamelQueue>(registry, kQueueMoodycamel);
+#endif
+#if defined(DIATOMIC_BENCH_TBB)
+  add_thread_scenarios<TbbQueue>(registry, kQueueTbb);
+#endif
+#if defined(DIATOMIC_BENCH_ASIO)
+  registry.add(benchmark_name(kQueueCoroutine, kQueueAsio), &asio_coroutine_receiver,
+               Registry::Clock::kWall);
+#endif
+}
+
+}  // namespace diatomic::bench
