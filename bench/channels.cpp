@@ -67,9 +67,13 @@ constexpr double kBurstsMinTime = 0.05;
 // thread sends with (send(m) waits while the queue is full); queue.recv()
 // waits for a message.
 
-// diatomic::channel: block_on(tx.send(m)) and block_on(rx.recv()).
+// diatomic::channel: block_on(tx.send(m)) and block_on(rx.recv()); Q5
+// co_awaits tx.send(m).resume_on(executor).
 template <class S = Sender<Message>>
-concept ChannelSends = requires(const S& tx) { block_on(tx.send(Message{})); };
+concept ChannelSends = requires(const S& tx, RunLoop& loop) {
+  block_on(tx.send(Message{}));
+  tx.send(Message{}).resume_on(loop.executor());
+};
 
 template <class S>
 class ChannelQueue {

@@ -86,7 +86,7 @@ class WaiterListCore {
 
   // How many waiters are linked: a snapshot for diagnostics and tests.
   [[nodiscard]] std::size_t waiting() const noexcept {
-    // Ordering: relaxed; a diagnostic snapshot that orders nothing.
+    // Ordering[waiter_list.waiting]: relaxed; a diagnostic snapshot that orders nothing.
     return static_cast<std::size_t>(waiting_.load(std::memory_order_relaxed));
   }
 
@@ -107,7 +107,7 @@ class WaiterListCore {
 
   // The notifier's RMW (see the class comment): returns the linked count.
   std::uintptr_t announce() noexcept {
-    // Ordering: release: heads the release sequence that a registration's
+    // Ordering[waiter_list.announce]: release: heads the release sequence that a registration's
     // acquire RMW (link) reads if it comes later, so the waiter's re-check
     // sees what the notifier wrote before notifying. No acquire: with a
     // count of zero the notifier touches nothing; otherwise the lock orders
@@ -153,12 +153,12 @@ class WaiterListCore<Policy>::Node {
   //   NOTIFIED  -         IDLE   1
   //   other     h         same   h
   void begin_check() noexcept {
-    // Ordering: acquire, pairs with the release store of NOTIFIED in
+    // Ordering[waiter_list.begin_check.take]: acquire, pairs with the release store of NOTIFIED in
     // notify_slow: the notifier's move out of waker_ and its unlinking
     // happen before this waiter reuses or destroys the node; and what it
     // wrote before notifying happens before the check.
     if (state_.load(std::memory_order_acquire) == kNotified) {
-      // Ordering: relaxed; no notifier reads a NOTIFIED node again.
+      // Ordering[waiter_list.begin_check.idle]: relaxed; no notifier reads a NOTIFIED node again.
       state_.store(kIdle, std::memory_order_relaxed);
       held_ = true;
     }
@@ -179,7 +179,7 @@ class WaiterListCore<Policy>::Node {
   // True if the node is neither in the list nor notified. Exact for its
   // owner: only the owner moves a node to and from IDLE.
   [[nodiscard]] bool idle() const noexcept {
-    // Ordering: relaxed; the owner wrote IDLE itself, and a notifier moves
+    // Ordering[waiter_list.idle]: relaxed; the owner wrote IDLE itself, and a notifier moves
     // LINKED to NOTIFIED, never to or from IDLE.
     return state_.load(std::memory_order_relaxed) == kIdle;
   }
@@ -216,11 +216,11 @@ inline void WaiterListCore<Policy>::Node::register_waker(const Waker& waker) {
   // re-check after this call answers for it, so if no re-check comes (the
   // clone throws), it is passed on.
   bool took = false;
-  // Ordering: acquire, pairs with the release store of NOTIFIED in
+  // Ordering[waiter_list.register.take]: acquire, pairs with the release store of NOTIFIED in
   // notify_slow: the notifier's move out of waker_ happens before our write.
   const std::uintptr_t state = state_.load(std::memory_order_acquire);
   if (state == kNotified) {
-    // Ordering: relaxed; no notifier reads a NOTIFIED node again.
+    // Ordering[waiter_list.register.idle]: relaxed; no notifier reads a NOTIFIED node again.
     state_.store(kIdle, std::memory_order_relaxed);
     took = true;
   } else if (state == kLinked && list_->refresh(*this, waker, took)) {
@@ -248,12 +248,12 @@ inline void WaiterListCore<Policy>::Node::register_waker(const Waker& waker) {
 template <class Policy>
 inline void WaiterListCore<Policy>::Node::withdraw() noexcept {
   bool pass = std::exchange(held_, false);
-  // Ordering: acquire, pairs with the release store of NOTIFIED in
+  // Ordering[waiter_list.withdraw.take]: acquire, pairs with the release store of NOTIFIED in
   // notify_slow: the notifier's move out of waker_ happens before the node
   // is reused or destroyed.
   const std::uintptr_t state = state_.load(std::memory_order_acquire);
   if (state == kNotified) {
-    // Ordering: relaxed; no notifier reads a NOTIFIED node again.
+    // Ordering[waiter_list.withdraw.idle]: relaxed; no notifier reads a NOTIFIED node again.
     state_.store(kIdle, std::memory_order_relaxed);
     pass = true;
   } else if (state == kLinked) {
@@ -279,9 +279,9 @@ inline void WaiterListCore<Policy>::link(Node& node) {
     }
     ends.tail = &node;
   });
-  // Ordering: relaxed; notifiers read it under the lock, which orders it.
+  // Ordering[waiter_list.link.state]: relaxed; notifiers read it under the lock, which orders it.
   node.state_.store(Node::kLinked, std::memory_order_relaxed);
-  // Ordering: acquire, pairs with the release announce() of every notifier
+  // Ordering[waiter_list.link.count]: acquire, pairs with the release announce() of every notifier
   // whose RMW comes before ours in the count's order (all writes of it are
   // RMWs, so ours reads their release sequence): the caller's re-check sees
   // what they wrote before notifying. A notifier whose RMW comes later reads
@@ -300,7 +300,7 @@ inline void WaiterListCore<Policy>::link(Node& node) {
 template <class Policy>
 inline bool WaiterListCore<Policy>::refresh(Node& node, const Waker& waker, bool& took) noexcept {
   const Lock lock(mutex_);
-  // Ordering: relaxed; LINKED -> NOTIFIED happens under the lock we hold.
+  // Ordering[waiter_list.refresh.check]: relaxed; LINKED -> NOTIFIED happens under the lock we hold.
   if (node.state_.load(std::memory_order_relaxed) == Node::kNotified) {
     took = true;
   } else {
@@ -309,7 +309,7 @@ inline bool WaiterListCore<Policy>::refresh(Node& node, const Waker& waker, bool
     if (node.waker_.with([&](const Waker& slot) { return slot.will_wake(waker); })) return true;
     unlink_locked(node);
   }
-  // Ordering: relaxed; the node is its owner's again, no notifier reads it.
+  // Ordering[waiter_list.refresh.idle]: relaxed; the node is its owner's again, no notifier reads it.
   node.state_.store(Node::kIdle, std::memory_order_relaxed);
   return false;
 }
@@ -320,10 +320,10 @@ inline bool WaiterListCore<Policy>::refresh(Node& node, const Waker& waker, bool
 template <class Policy>
 inline bool WaiterListCore<Policy>::unlink_or_notified(Node& node) noexcept {
   const Lock lock(mutex_);
-  // Ordering: relaxed; LINKED -> NOTIFIED happens under the lock we hold.
+  // Ordering[waiter_list.unlink_or_notified.check]: relaxed; LINKED -> NOTIFIED happens under the lock we hold.
   const bool notified = node.state_.load(std::memory_order_relaxed) == Node::kNotified;
   if (!notified) unlink_locked(node);
-  // Ordering: relaxed; the node is its owner's again, no notifier reads it.
+  // Ordering[waiter_list.unlink_or_notified.idle]: relaxed; the node is its owner's again, no notifier reads it.
   node.state_.store(Node::kIdle, std::memory_order_relaxed);
   return notified;
 }
@@ -345,7 +345,7 @@ inline void WaiterListCore<Policy>::unlink_locked(Node& node) noexcept {
       links.next->links_.with_mut([&](Links& l) { l.prev = links.prev; });
     }
   });
-  // Ordering: relaxed; an RMW, so it continues the release sequence of the
+  // Ordering[waiter_list.unlink.count]: relaxed; an RMW, so it continues the release sequence of the
   // notifiers' announce() (see link()); the lock orders the list itself.
   waiting_.fetch_sub(1, std::memory_order_relaxed);
 }
@@ -384,7 +384,7 @@ void WaiterListCore<Policy>::notify_slow(std::size_t max) noexcept {
           }
           // Exclusive: LINKED with the lock held (see refresh()).
           node.waker_.with_mut([&](Waker& slot) { batch[taken] = std::move(slot); });
-          // Ordering: release, pairs with the owner's acquire loads
+          // Ordering[waiter_list.notify.state]: release, pairs with the owner's acquire loads
           // (begin_check, register_waker, withdraw): our move out of the
           // waker and everything we wrote before notifying happen before the
           // owner's check, reuse or destruction of the node. After this
@@ -396,7 +396,7 @@ void WaiterListCore<Policy>::notify_slow(std::size_t max) noexcept {
                ends.head->links_.with([](const Links& l) { return l.ticket; }) < end;
       });
       if (taken != 0) {
-        // Ordering: relaxed; an RMW, so it continues the release sequence of
+        // Ordering[waiter_list.notify.count]: relaxed; an RMW, so it continues the release sequence of
         // the notifiers' announce() (see link()); the lock orders the list.
         waiting_.fetch_sub(taken, std::memory_order_relaxed);
       }
