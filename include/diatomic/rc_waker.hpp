@@ -80,6 +80,8 @@ class BasicRcWaker {
   /// Handles and Wakers alive for this object. Ordering: relaxed, so the value
   /// is only a snapshot; exact when no other thread clones or drops meanwhile.
   [[nodiscard]] std::size_t use_count() const noexcept {
+    // Ordering[use_count.load]: relaxed; a snapshot for the caller, which the
+    // relay never takes (so the order sweep leaves it out).
     return block_->refs.load(std::memory_order_relaxed);
   }
 
@@ -87,14 +89,14 @@ class BasicRcWaker {
   explicit BasicRcWaker(Block* block) noexcept : block_(block) {}
 
   static void retain(Block* block) noexcept {
-    // Ordering: relaxed, as for shared_ptr: a new reference is made from one
+    // Ordering[retain.fetch_add]: relaxed, as for shared_ptr: a new reference is made from one
     // the caller already holds, so the object cannot be freed meanwhile and
     // nothing needs to be published.
     block->refs.fetch_add(1, std::memory_order_relaxed);
   }
 
   static void release(Block* block) noexcept {
-    // Ordering: acq_rel. Release: this owner's uses of the object happen
+    // Ordering[release.fetch_sub]: acq_rel. Release: this owner's uses of the object happen
     // before the decrement; acquire: the thread that drops the last reference
     // sees every other owner's uses before it destroys the object.
     if (block->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete block;

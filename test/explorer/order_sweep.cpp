@@ -1,13 +1,30 @@
 // SPDX-License-Identifier: MIT
-// The order sweep: every atomic operation of DiatomicCore, AtomicWakerCore,
-// ParkerCore, PollGate and the reference count of BasicRcWaker (as the
-// awaiter's relay uses it) has its memory order weakened one step at a time (acq_rel -> acquire,
-// acq_rel -> release, acquire -> relaxed, release -> relaxed, seq_cst ->
-// acq_rel; a compare-exchange's success and failure orders apart), and the
-// explorer runs the sweep's scenarios in both memory models until one of them
-// fails. The table of what each weakening breaks is written into
-// docs/testing.md by this test, never by hand: the test fails if the committed
-// copy differs, and DIATOMIC_UPDATE_DOCS=1 rewrites it.
+// The order sweep: every atomic operation of the cores in kCores below has its
+// memory order weakened one step at a time (acq_rel -> acquire, acq_rel ->
+// release, acquire -> relaxed, release -> relaxed, seq_cst -> acq_rel; a
+// compare-exchange's success and failure orders apart), and the explorer runs
+// the core's scenarios in both memory models until one of them fails. The
+// table of what each weakening breaks is written into docs/testing.md by this
+// test, never by hand: the test fails if the committed copy differs, and
+// DIATOMIC_UPDATE_DOCS=1 rewrites it.
+//
+// Operations are named by the tag of their Ordering comment, never by line:
+//   // Ordering[try_lock.cas]: acq_rel on success. Acquire: ...
+//   if (state_.compare_exchange_weak(old, next, std::memory_order_acq_rel, ...
+// A tag is the nearest `// Ordering[TAG]:` above the operation (after the
+// operation before it), unique in its file; by convention FUNCTION.OP, with a
+// word of its own where one function makes the same operation twice
+// (try_unlock.switch_cas). Every operation of a swept core needs a tag, and
+// every tag an operation: the test fails otherwise. So moving lines changes
+// nothing in docs/testing.md; renaming a tag or a function changes its row.
+//
+// To sweep a new core (a channel's, a waiter list's): write it over an atomic
+// policy (detail/atomic_policy.hpp) as the cores are, tag each of its atomic
+// operations, give it an explore_* function in scenarios.hpp and a few small
+// scenarios (a Named array below) that between them reach every operation of
+// its header, and add one row to kCores. Then rewrite the table (its heading
+// comes from kCores too):
+//   DIATOMIC_UPDATE_DOCS=1 BUILD/test/explorer/explorer_test --gtest_filter='OrderSweep.*'
 #include "scenarios.hpp"
 
 #include <gtest/gtest.h>
@@ -19,7 +36,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
+#include <span>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -33,39 +52,17 @@ namespace {
 
 constexpr Action T = Action::kToken;
 
-// The cores the sweep covers, as the call sites name their files.
-constexpr std::string_view kCoreFiles[] = {"include/diatomic/detail/diatomic_core.hpp",
-                                           "include/diatomic/detail/atomic_waker_core.hpp",
-                                           "include/diatomic/detail/parker_core.hpp",
-                                           "include/diatomic/detail/poll_gate.hpp",
-                                           "include/diatomic/rc_waker.hpp"};
-
-// A call site's file, from the repository root, if it is one of the cores.
-std::string core_file(const char* file) {
-  const std::string_view path(file);
-  for (std::string_view core : kCoreFiles) {
-    if (path.ends_with(core)) return std::string(core);
-  }
-  return {};
-}
-
-// A function's name as the table shows it: a member function template's
-// name without the template arguments that __builtin_FUNCTION adds.
-std::string function_name(const char* function) {
-  const std::string_view name(function);
-  return std::string(name.substr(0, name.find('<')));
-}
-
+// A swept operation: the tag of its Ordering comment, in its core's header,
+// and which of a compare-exchange's orders is weakened.
 struct SiteKey {
   std::string file;
-  unsigned line;
+  std::string tag;
   OrderRole role;
   friend auto operator<=>(const SiteKey&, const SiteKey&) = default;
 };
 
 // One atomic operation of a core, with one of its orders.
 struct Row {
-  std::string function;
   std::string op;
   std::memory_order order;
 };
@@ -121,6 +118,30 @@ const Named kRelay[] = {
      sweep_bounds({.producers = {{T}, {}}, .protocol = Protocol::kDestroyWhileSuspended})},
 };
 
+using Explore = Result (*)(const Scenario&);
+
+// One swept core: its table's heading in docs/testing.md, its header (from
+// the repository root; its operations are the rows, whatever other header
+// the scenarios also reach), how to explore it, its scenarios, and the tags
+// of operations in its header that are no part of it (a snapshot for users
+// that the core itself never takes).
+struct Core {
+  const char* heading;
+  std::string_view file;
+  Explore explore;
+  std::span<const Named> scenarios;
+  std::vector<std::string_view> unswept = {};
+};
+const Core kCores[] = {
+    {"DiatomicCore", "include/diatomic/detail/diatomic_core.hpp", explore_diatomic, kDiatomic},
+    {"AtomicWakerCore", "include/diatomic/detail/atomic_waker_core.hpp", explore_atomic_waker,
+     kAtomicWaker},
+    {"ParkerCore", "include/diatomic/detail/parker_core.hpp", explore_parker, kParker},
+    {"PollGate", "include/diatomic/detail/poll_gate.hpp", explore_poll_gate, kPollGate},
+    {"BasicRcWaker (the awaiter's relay)", "include/diatomic/rc_waker.hpp", explore_relay,
+     kRelay, {"use_count.load"}},
+};
+
 // The weakenings of one order, one step each.
 std::vector<std::memory_order> weaker(std::memory_order order) {
   switch (order) {
@@ -156,44 +177,137 @@ std::string schedule_of(const std::string& failure) {
   return failure.substr(start, failure.find(' ', start) - start);
 }
 
-using Explore = Result (*)(const Scenario&);
+// The tagged operations of one header: for each line that calls an atomic
+// operation, its tag and the text of its Ordering comment (from the tag's
+// line to the end of that comment).
+struct Tagged {
+  std::string tag;
+  std::string comment;
+};
+struct Header {
+  std::map<unsigned, Tagged> at_line;
+  std::vector<std::string> problems;  // untagged operations, unused or repeated tags
+};
 
-// Runs every scenario once unweakened in both models, recording the orders
-// each core operation runs with; the algorithm must pass them all.
-void discover(Explore explore, const Named* begin, const Named* end,
-              std::map<SiteKey, Row>& rows) {
-  for (const Named* named = begin; named != end; ++named) {
-    for (Scenario scenario : {named->scenario, with_stale_reads(named->scenario)}) {
-      scenario.weaken = [&rows](const Operation& op, OrderRole role, std::memory_order order) {
-        const std::string file = core_file(op.site.file);
-        if (!file.empty()) {
-          rows.try_emplace(SiteKey{file, op.site.line, role},
-                           Row{function_name(op.site.function), op.op, order});
+// True if `line` is code (not a comment) that calls an atomic operation:
+// `.load(`, `->fetch_or(`, ... (No std::regex: g++ 12 warns inside it under
+// -fsanitize=address.)
+bool calls_an_operation(std::string_view line) {
+  const auto start = line.find_first_not_of(' ');
+  if (start == std::string_view::npos || line.substr(start).starts_with("//")) return false;
+  constexpr std::string_view kOperations[] = {"load(", "store(", "exchange(", "fetch_",
+                                              "compare_exchange_"};
+  for (std::size_t at = 0; at < line.size(); ++at) {
+    std::size_t after = 0;
+    if (line[at] == '.') after = at + 1;
+    else if (line.substr(at).starts_with("->")) after = at + 2;
+    else continue;
+    for (std::string_view op : kOperations) {
+      if (line.substr(after).starts_with(op)) return true;
+    }
+  }
+  return false;
+}
+
+// The tag of a comment line "// Ordering[TAG]: ...", or empty.
+std::string tag_of(std::string_view line) {
+  constexpr std::string_view kTag = "// Ordering[";
+  const auto at = line.find(kTag);
+  if (at == std::string_view::npos) return {};
+  const auto end = line.find("]:", at);
+  if (end == std::string_view::npos) return {};
+  return std::string(line.substr(at + kTag.size(), end - at - kTag.size()));
+}
+
+Header read_header(std::string_view file) {
+  Header header;
+  std::ifstream in(std::string(DIATOMIC_SOURCE_ROOT) + "/" + std::string(file));
+  if (!in.good()) header.problems.push_back("cannot read " + std::string(file));
+  std::optional<Tagged> pending;
+  bool in_comment = false;  // still inside the pending tag's comment
+  std::set<std::string> tags;
+  std::string line;
+  for (unsigned number = 1; std::getline(in, line); ++number) {
+    const auto start = line.find_first_not_of(' ');
+    const bool comment = start != std::string::npos && line.compare(start, 2, "//") == 0;
+    if (const std::string tag = tag_of(line); !tag.empty()) {
+      if (pending) {
+        header.problems.push_back(fmt::format("{}:{}: Ordering[{}] names no operation", file,
+                                              number, pending->tag));
+      }
+      if (!tags.insert(tag).second) {
+        header.problems.push_back(fmt::format("{}:{}: Ordering[{}] is used twice", file,
+                                              number, tag));
+      }
+      pending = Tagged{tag, ""};
+      in_comment = true;
+    }
+    if (pending && in_comment && comment) pending->comment += line.substr(start + 2) + " ";
+    else in_comment = false;
+    if (calls_an_operation(line)) {
+      if (!pending) {
+        header.problems.push_back(fmt::format(
+            "{}:{}: an atomic operation without an `// Ordering[TAG]:` comment above it", file,
+            number));
+        continue;
+      }
+      header.at_line.emplace(number, *pending);
+      pending.reset();
+    }
+  }
+  if (pending) {
+    header.problems.push_back(fmt::format("{}: Ordering[{}] names no operation", file,
+                                          pending->tag));
+  }
+  return header;
+}
+
+// The tag of the operation at a call site, if it is one of `core`'s.
+const Tagged* tagged(const Core& core, const Header& header, const Site& site) {
+  if (!std::string_view(site.file).ends_with(core.file)) return nullptr;
+  const auto found = header.at_line.find(site.line);
+  return found == header.at_line.end() ? nullptr : &found->second;
+}
+
+// Runs every scenario of `core` once unweakened in both models, recording
+// the orders each of its operations runs with; the algorithm must pass them
+// all. Returns the lines of `core`'s header that ran an operation.
+std::set<unsigned> discover(const Core& core, const Header& header,
+                            std::map<SiteKey, Row>& rows) {
+  std::set<unsigned> ran;
+  for (const Named& named : core.scenarios) {
+    for (Scenario scenario : {named.scenario, with_stale_reads(named.scenario)}) {
+      scenario.weaken = [&](const Operation& op, OrderRole role, std::memory_order order) {
+        if (!std::string_view(op.site.file).ends_with(core.file)) return order;
+        ran.insert(op.site.line);
+        const Tagged* site = tagged(core, header, op.site);
+        if (site != nullptr && std::ranges::find(core.unswept, site->tag) == core.unswept.end()) {
+          rows.try_emplace(SiteKey{std::string(core.file), site->tag, role}, Row{op.op, order});
         }
         return order;
       };
-      const Result result = explore(scenario);
-      EXPECT_FALSE(result.failure.has_value()) << named->name << ": " << *result.failure;
-      EXPECT_TRUE(result.exhausted) << named->name;
+      const Result result = core.explore(scenario);
+      EXPECT_FALSE(result.failure.has_value()) << named.name << ": " << *result.failure;
+      EXPECT_TRUE(result.exhausted) << named.name;
     }
   }
+  return ran;
 }
 
 // Explores the weakening of one operation's order until a scenario fails;
 // returns what caught it, or "**not caught**".
-std::string sweep_one(Explore explore, const Named* begin, const Named* end, const SiteKey& key,
+std::string sweep_one(const Core& core, const Header& header, const SiteKey& key,
                       std::memory_order to) {
-  for (const Named* named = begin; named != end; ++named) {
+  for (const Named& named : core.scenarios) {
     for (const bool stale_reads : {false, true}) {
-      Scenario scenario = stale_reads ? with_stale_reads(named->scenario) : named->scenario;
-      scenario.weaken = [&key, to](const Operation& op, OrderRole role, std::memory_order order) {
-        const bool hit = role == key.role && op.site.line == key.line &&
-                         core_file(op.site.file) == key.file;
-        return hit ? to : order;
+      Scenario scenario = stale_reads ? with_stale_reads(named.scenario) : named.scenario;
+      scenario.weaken = [&](const Operation& op, OrderRole role, std::memory_order order) {
+        const Tagged* site = role == key.role ? tagged(core, header, op.site) : nullptr;
+        return site != nullptr && site->tag == key.tag ? to : order;
       };
-      const Result result = explore(scenario);
+      const Result result = core.explore(scenario);
       if (result.failure) {
-        return fmt::format("{}: {}, {}, schedule #{}", check_of(*result.failure), named->name,
+        return fmt::format("{}: {}, {}, schedule #{}", check_of(*result.failure), named.name,
                            stale_reads ? "stale reads" : "SC", schedule_of(*result.failure));
       }
     }
@@ -201,59 +315,13 @@ std::string sweep_one(Explore explore, const Named* begin, const Named* end, con
   return "**not caught**";
 }
 
-// True if `line` calls an operation of a state word ("state_.fetch_or(",
-// the poll gate's "word_.fetch_or(", the reference count's
-// "block->refs.fetch_sub(": use_count()'s relaxed snapshot, through block_,
-// is no part of the relay and not swept).
-// (No std::regex: g++ 12 warns inside it under -fsanitize=address.)
-bool calls_an_operation(std::string_view line) {
-  constexpr std::string_view kOperations[] = {"load(", "store(", "exchange(", "fetch_",
-                                              "compare_exchange_"};
-  for (std::string_view word : {std::string_view("state_."), std::string_view("word_."),
-                                std::string_view("block->refs.")}) {
-    for (auto at = line.find(word); at != std::string_view::npos; at = line.find(word, at + 1)) {
-      const std::string_view rest = line.substr(at + word.size());
-      for (std::string_view op : kOperations) {
-        if (rest.starts_with(op)) return true;
-      }
-    }
-  }
-  return false;
-}
-
-// Every line of a core that calls an operation of its state word.
-std::set<std::pair<std::string, unsigned>> operations_in_the_headers() {
-  std::set<std::pair<std::string, unsigned>> found;
-  for (std::string_view file : kCoreFiles) {
-    std::ifstream in(std::string(DIATOMIC_SOURCE_ROOT) + "/" + std::string(file));
-    EXPECT_TRUE(in.good()) << "cannot read " << file;
-    std::string line;
-    for (unsigned number = 1; std::getline(in, line); ++number) {
-      if (calls_an_operation(line)) found.emplace(std::string(file), number);
-    }
-  }
-  return found;
-}
-
-// The sentence with which an operation's `// Ordering:` comment justifies a
+// The sentence with which an operation's Ordering comment justifies a
 // strength that no scenario shows to be needed.
 constexpr std::string_view kJustified = "The model cannot see this need";
 
-// True if the comment just above line `line` of `file` (the lines from the
-// operation up to the first line that is not a comment) says why the model
-// cannot see the need of the operation's order.
-bool justified_at(const std::string& file, unsigned line) {
-  std::ifstream in(std::string(DIATOMIC_SOURCE_ROOT) + "/" + file);
-  std::vector<std::string> lines;
-  for (std::string text; std::getline(in, text);) lines.push_back(text);
-  std::string comment;
-  for (unsigned at = line - 1; at >= 1 && at <= lines.size(); --at) {
-    const std::string& text = lines[at - 1];
-    const auto start = text.find_first_not_of(' ');
-    if (start == std::string::npos || text.compare(start, 2, "//") != 0) break;
-    comment = text.substr(start + 2) + comment;
-  }
-  // A sentence may wrap: compare with the comment's words joined by one space.
+// True if the comment (its words joined by one space: a sentence may wrap)
+// says why the model cannot see the need of the operation's order.
+bool justified(const std::string& comment) {
   std::string joined;
   std::istringstream words(comment);
   for (std::string word; words >> word;) joined += (joined.empty() ? "" : " ") + word;
@@ -266,12 +334,9 @@ std::string table(const std::map<SiteKey, Row>& rows,
       "| operation | order | weakened to | caught by (check: scenario, model, schedule) |\n"
       "|---|---|---|---|\n";
   for (const auto& [key, row] : rows) {
-    const std::string base = key.file.substr(key.file.rfind('/') + 1);
-    const std::string operation =
-        fmt::format("`{}:{}` {}, {}{}", base, key.line, row.function, row.op,
-                    row.op == "cas" ? (key.role == OrderRole::kSuccess ? " (success)"
-                                                                       : " (failure)")
-                                    : "");
+    const std::string operation = fmt::format(
+        "`{}`{}", key.tag,
+        row.op == "cas" ? (key.role == OrderRole::kSuccess ? " (success)" : " (failure)") : "");
     const std::vector<std::memory_order> steps = weaker(row.order);
     if (steps.empty()) {
       out += fmt::format("| {} | {} | — | nothing weaker |\n", operation, order_name(row.order));
@@ -314,80 +379,57 @@ void check_docs(const std::string& generated) {
 
 TEST(OrderSweep, every_order_of_the_cores) {
   const test::Watchdog watchdog("explorer: OrderSweep", std::chrono::seconds(900));
-  std::map<SiteKey, Row> diatomic_rows;
-  std::map<SiteKey, Row> atomic_waker_rows;
-  std::map<SiteKey, Row> parker_rows;
-  discover(explore_diatomic, std::begin(kDiatomic), std::end(kDiatomic), diatomic_rows);
-  discover(explore_atomic_waker, std::begin(kAtomicWaker), std::end(kAtomicWaker),
-           atomic_waker_rows);
-  discover(explore_parker, std::begin(kParker), std::end(kParker), parker_rows);
-  std::map<SiteKey, Row> gate_rows;
-  discover(explore_poll_gate, std::begin(kPollGate), std::end(kPollGate), gate_rows);
-  // The relay's scenarios reach the gate's operations too (swept above):
-  // its own rows are the reference count's.
-  std::map<SiteKey, Row> relay_rows;
-  discover(explore_relay, std::begin(kRelay), std::end(kRelay), relay_rows);
-  std::erase_if(relay_rows, [](const auto& entry) {
-    return !entry.first.file.ends_with("rc_waker.hpp");
-  });
-
-  std::set<std::pair<std::string, unsigned>> reached;
-  for (const auto* rows :
-       {&diatomic_rows, &atomic_waker_rows, &parker_rows, &gate_rows, &relay_rows}) {
-    for (const auto& entry : *rows) reached.emplace(entry.first.file, entry.first.line);
-  }
-  // Both ways: no operation unreached, and none reached that the text
-  // search missed (so the search itself is seen to work).
-  const auto in_text = operations_in_the_headers();
-  for (const auto& [file, line] : in_text) {
-    EXPECT_TRUE(reached.contains({file, line}))
-        << file << ":" << line << " is an atomic operation that no sweep scenario reaches";
-  }
-  for (const auto& [file, line] : reached) {
-    EXPECT_TRUE(in_text.contains({file, line}))
-        << file << ":" << line << " ran an atomic operation that the text search missed";
-  }
-
-  std::map<std::tuple<SiteKey, std::memory_order>, std::string> caught;
+  std::string generated;
+  long weakenings = 0;
   long not_caught = 0;
-  auto sweep = [&](Explore explore, const Named* begin, const Named* end,
-                   const std::map<SiteKey, Row>& rows) {
+  for (const Core& core : kCores) {
+    const Header header = read_header(core.file);
+    for (const std::string& problem : header.problems) ADD_FAILURE() << problem;
+    std::map<SiteKey, Row> rows;
+    const std::set<unsigned> ran = discover(core, header, rows);
+    // Both ways: no operation unreached, and none reached that the text
+    // search missed (so the search itself is seen to work).
+    for (const auto& [line, site] : header.at_line) {
+      if (std::ranges::find(core.unswept, site.tag) != core.unswept.end()) continue;
+      EXPECT_TRUE(ran.contains(line)) << core.file << ": Ordering[" << site.tag
+                                      << "] is an atomic operation that no sweep scenario reaches";
+    }
+    for (unsigned line : ran) {
+      EXPECT_TRUE(header.at_line.contains(line))
+          << core.file << ":" << line << " ran an atomic operation that the text search missed";
+    }
+
+    std::map<std::tuple<SiteKey, std::memory_order>, std::string> caught;
     for (const auto& [key, row] : rows) {
+      std::string comment;
+      for (const auto& entry : header.at_line) {
+        if (entry.second.tag == key.tag) comment = entry.second.comment;
+      }
       for (std::memory_order to : weaker(row.order)) {
-        const std::string by = sweep_one(explore, begin, end, key, to);
+        ++weakenings;
+        const std::string by = sweep_one(core, header, key, to);
         if (by != "**not caught**") {
           caught[{key, to}] = by;
           continue;
         }
         ++not_caught;
-        const bool justified = justified_at(key.file, key.line);
-        EXPECT_TRUE(justified)
-            << key.file << ":" << key.line << " weakened to " << order_name(to)
+        const bool kept = justified(comment);
+        EXPECT_TRUE(kept)
+            << core.file << ": Ordering[" << key.tag << "] weakened to " << order_name(to)
             << " is not caught: find a scenario that needs the order, weaken it, or say in its "
-               "Ordering: comment why the model cannot see the need (\""
+               "Ordering comment why the model cannot see the need (\""
             << kJustified << "\")";
         caught[{key, to}] =
-            justified ? "not caught; kept, its `Ordering:` comment says why the model cannot "
-                        "see the need"
-                      : "**not caught**";
+            kept ? "not caught; kept, its `Ordering` comment says why the model cannot see the "
+                   "need"
+                 : "**not caught**";
       }
     }
-  };
-  sweep(explore_diatomic, std::begin(kDiatomic), std::end(kDiatomic), diatomic_rows);
-  sweep(explore_atomic_waker, std::begin(kAtomicWaker), std::end(kAtomicWaker),
-        atomic_waker_rows);
-  sweep(explore_parker, std::begin(kParker), std::end(kParker), parker_rows);
-  sweep(explore_poll_gate, std::begin(kPollGate), std::end(kPollGate), gate_rows);
-  sweep(explore_relay, std::begin(kRelay), std::end(kRelay), relay_rows);
-
-  const std::string generated =
-      "DiatomicCore:\n\n" + table(diatomic_rows, caught) + "\nAtomicWakerCore:\n\n" +
-      table(atomic_waker_rows, caught) + "\nParkerCore:\n\n" + table(parker_rows, caught) +
-      "\nPollGate:\n\n" + table(gate_rows, caught) +
-      "\nBasicRcWaker (the awaiter's relay):\n\n" + table(relay_rows, caught);
-  std::printf("[order sweep] %zu weakenings, %ld not caught (each must be justified)\n%s",
-              caught.size(), not_caught,
-              generated.c_str());
+    generated += fmt::format("{}{}:\n\n{}", generated.empty() ? "" : "\n", core.heading,
+                             table(rows, caught));
+  }
+  std::printf("[order sweep] %ld weakenings, %ld not caught (each must be justified)\n%s",
+              weakenings, not_caught, generated.c_str());
   check_docs(generated);
 }
 

@@ -36,7 +36,7 @@ class AtomicWakerCore {
   void wake() noexcept { take().wake(); }
 
   [[nodiscard]] AtomicWakerState state() const noexcept {
-    // Ordering: relaxed; a diagnostic snapshot that orders nothing.
+    // Ordering[state.load]: relaxed; a diagnostic snapshot that orders nothing.
     return AtomicWakerState{state_.load(std::memory_order_relaxed)};
   }
 
@@ -55,8 +55,9 @@ class AtomicWakerCore {
     // could only synchronise with ourselves. On failure the exchange below
     // acquires; between the two we touch only the slot, which take() leaves
     // alone unless it moves the state from WAITING.
-    // Ordering: release on success: publishes the stored waker to the take()
-    // that next moves the state from WAITING (acquire there); relaxed on failure.
+    // Ordering[finish_registration.cas]: release on success: publishes the
+    // stored waker to the take() that next moves the state from WAITING
+    // (acquire there); relaxed on failure.
     if (state_.compare_exchange_strong(current, S::kWaiting, std::memory_order_release,
                                        std::memory_order_relaxed)) {
       return;
@@ -72,10 +73,11 @@ class AtomicWakerCore {
     // that interrupted us (it reads the last of them, in the release sequence
     // of each earlier one: only RMWs write meanwhile), so the producers'
     // writes are visible to our consumer's re-check, as the contract says.
-    // Ordering: acq_rel, for both reasons above. The model cannot see this
-    // need: without the acquire, the wake below still makes the consumer poll
-    // again, and that poll's registration acquires (its CAS reads this
-    // exchange, an RMW in take()'s release sequence): only the poll is wasted.
+    // Ordering[finish_registration.exchange]: acq_rel, for both reasons above.
+    // The model cannot see this need: without the acquire, the wake below still
+    // makes the consumer poll again, and that poll's registration acquires (its
+    // CAS reads this exchange, an RMW in take()'s release sequence): only the
+    // poll is wasted.
     state_.exchange(S::kWaiting, std::memory_order_acq_rel);
     std::move(taken).wake();
   }
@@ -106,7 +108,7 @@ inline void AtomicWakerCore<Policy>::register_waker(const Waker& waker) {
   // Failure (WAKING: a take() is under way) makes that producer's writes
   // visible to the re-check, as the contract says, at no cost: success
   // already needs an acquiring CAS (ldaxr or casa on ARM).
-  // Ordering: acquire on success and on failure. The model cannot see this
+  // Ordering[register_waker.cas]: acquire on success and on failure. The model cannot see this
   // need (failure): wake_by_ref() below still makes the consumer poll again,
   // and that poll's registration acquires: only the poll is wasted.
   if (!state_.compare_exchange_strong(current, S::kRegistering, std::memory_order_acquire,
@@ -136,7 +138,7 @@ inline void AtomicWakerCore<Policy>::register_waker(const Waker& waker) {
 //   WAKING, REG | WAKING      unchanged (someone else is on it)
 template <class Policy>
 inline Waker AtomicWakerCore<Policy>::take() noexcept {
-  // Ordering: acq_rel. Acquire: pairs with the release CAS that ended the last
+  // Ordering[take.fetch_or]: acq_rel. Acquire: pairs with the release CAS that ended the last
   // registration, so the stored waker is visible. Release: the producer's
   // writes before wake() are visible to the next registration (acquire CAS).
   if (state_.fetch_or(S::kWaking, std::memory_order_acq_rel) != S::kWaiting) return Waker();
@@ -144,7 +146,7 @@ inline Waker AtomicWakerCore<Policy>::take() noexcept {
   // Exclusive: we moved the state from WAITING to WAKING; a registrant's
   // WAITING -> REGISTERING CAS fails until we clear WAKING.
   slot_.with_mut([&](Waker& slot) { taken = std::move(slot); });
-  // Ordering: release, pairs with the acquire CAS of the next registration:
+  // Ordering[take.fetch_and]: release, pairs with the acquire CAS of the next registration:
   // our move out of the slot happens before it writes the slot.
   state_.fetch_and(~S::kWaking, std::memory_order_release);
   return taken;

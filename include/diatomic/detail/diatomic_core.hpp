@@ -47,7 +47,7 @@ class DiatomicCore {
   void end_wait(const void* wait) noexcept { consumer_.end_wait(wait); }
 
   [[nodiscard]] DiatomicState state() const noexcept {
-    // Ordering: relaxed; a diagnostic snapshot that orders nothing.
+    // Ordering[state.load]: relaxed; a diagnostic snapshot that orders nothing.
     return DiatomicState{state_.load(std::memory_order_relaxed)};
   }
 
@@ -57,7 +57,7 @@ class DiatomicCore {
   // until it registers again: the coroutine awaiter relies on this before it
   // lets a frame that holds a non-owning waker be destroyed.
   [[nodiscard]] bool notifying() const noexcept {
-    // Ordering: acquire, pairs with the release in try_unlock: the last
+    // Ordering[notifying.load]: acquire, pairs with the release in try_unlock: the last
     // holder's waker call happens before we return false. Every later write
     // is an RMW, so any value with L clear is in that release sequence.
     return (state_.load(std::memory_order_acquire) & S::kLocked) != 0;
@@ -86,7 +86,7 @@ class DiatomicCore {
 // word changed since `old` was read.
 template <class Policy>
 inline bool DiatomicCore<Policy>::write_back(std::uintptr_t& old) noexcept {
-  // Ordering: release on success: heads the release sequence that the
+  // Ordering[write_back.cas]: release on success: heads the release sequence that the
   // consumer's next registration (acquire RMW) reads, so its re-check sees the
   // producer's writes (why this row is an RMW at all). No acquire: on success
   // the notifier returns and touches nothing the consumer wrote (no slot, no
@@ -124,7 +124,7 @@ inline bool DiatomicCore<Policy>::try_lock(std::uintptr_t old, std::uintptr_t& b
       next = (old | S::kLocked) & ~S::kRegistered;
       if ((old & S::kUpdate) != 0) next = (next & ~S::kUpdate) ^ S::kIndex;
     }
-    // Ordering: acq_rel on success. Release: heads the release sequence that
+    // Ordering[try_lock.cas]: acq_rel on success. Release: heads the release sequence that
     // the consumer's next registration (acquire RMW) reads, so its re-check
     // sees the producer's writes (why the unchanged rows are RMWs too).
     // Acquire: pairs with register_waker's release fetch_or, so the waker in
@@ -153,10 +153,10 @@ inline bool DiatomicCore<Policy>::try_unlock(std::uintptr_t& bits) noexcept {
     check(old);
     DIATOMIC_CHECK((old & S::kLocked) != 0, "DiatomicWaker unlocked without the lock");
     if ((old & S::kNotify) == 0) {
-      // Ordering: release, pairs with the acquire load of register_waker, the
-      // acquire RMW of clear and the next try_lock: our call of slot[I] happens before
-      // the consumer overwrites or drops that slot once it is no longer
-      // current.
+      // Ordering[try_unlock.unlock_cas]: release, pairs with the acquire load
+      // of register_waker, the acquire RMW of clear and the next try_lock: our
+      // call of slot[I] happens before the consumer overwrites or drops that
+      // slot once it is no longer current.
       if (state_.compare_exchange_weak(old, old & ~S::kLocked, std::memory_order_release,
                                        std::memory_order_relaxed)) {
         return false;
@@ -165,7 +165,7 @@ inline bool DiatomicCore<Policy>::try_unlock(std::uintptr_t& bits) noexcept {
     }
     std::uintptr_t next = old & ~(S::kNotify | S::kRegistered);
     if ((old & S::kUpdate) != 0) next = (next & ~S::kUpdate) ^ S::kIndex;
-    // Ordering: acq_rel. Acquire: pairs with the release fetch_or(U|R) of a
+    // Ordering[try_unlock.switch_cas]: acq_rel. Acquire: pairs with the release fetch_or(U|R) of a
     // registration that happened while we held the lock, so the newer slot we
     // switch to is visible. Release: as in the branch above, for the slot we
     // leave.
@@ -189,7 +189,7 @@ inline bool DiatomicCore<Policy>::try_unlock(std::uintptr_t& bits) noexcept {
 // S1). Everything else is notify_slow(), out of line.
 template <class Policy>
 DIATOMIC_ALWAYS_INLINE void DiatomicCore<Policy>::notify() noexcept {
-  // Ordering: relaxed; only a first guess for the compare-exchanges of
+  // Ordering[notify.load]: relaxed; only a first guess for the compare-exchanges of
   // write_back() and try_lock().
   std::uintptr_t old = state_.load(std::memory_order_relaxed);
   check(old);
@@ -232,7 +232,7 @@ template <class Policy>
 inline void DiatomicCore<Policy>::register_waker(const Waker& waker, const void* wait) {
   ConsumerGuard::Call call(consumer_);
   consumer_.check_registrant(wait);
-  // Ordering: acquire, pairs with the release of the last try_unlock (and the
+  // Ordering[register_waker.load]: acquire, pairs with the release of the last try_unlock (and the
   // acq_rel switches in try_lock/try_unlock): any notifier's read of the slot
   // that stopped being current happens before we write it. The index itself
   // cannot move under us unless U and R are both set (only we set them),
@@ -243,21 +243,23 @@ inline void DiatomicCore<Policy>::register_waker(const Waker& waker, const void*
   // Shared: only this thread (the consumer) ever writes a slot, so reading it
   // here cannot race; a notifier may be reading the same slot at once.
   if (slots_[newest].with([&](const Waker& cached) { return cached.will_wake(waker); })) {
-    // Ordering: acq_rel. Acquire: pairs with notify()'s release RMWs, so the
-    // re-check sees what producers wrote before any notify this misses.
-    // Release: a target re-initialised since it was cached (an awaiter reusing
-    // its frame slot) and slots emptied by clear() are visible to the
-    // notifier whose acquire CAS in try_lock/try_unlock reads this R.
+    // Ordering[register_waker.same_waker_fetch_or]: acq_rel. Acquire: pairs
+    // with notify()'s release RMWs, so the re-check sees what producers wrote
+    // before any notify this misses. Release: a target re-initialised since it
+    // was cached (an awaiter reusing its frame slot) and slots emptied by
+    // clear() are visible to the notifier whose acquire CAS in
+    // try_lock/try_unlock reads this R.
     state_.fetch_or(S::kRegistered, std::memory_order_acq_rel);
     return;
   }
 
   Waker copy(waker);  // may throw; nothing has changed yet
   if ((bits & (S::kUpdate | S::kRegistered)) == (S::kUpdate | S::kRegistered)) {
-    // Ordering: acquire, pairs with the acq_rel switches of try_lock and
-    // try_unlock: a switch made since our load is seen in the result, and the
-    // switching notifier's last read of slot[1-I] happens before our write.
-    // With R clear, no further switch can happen until we set R again.
+    // Ordering[register_waker.withdraw_fetch_and]: acquire, pairs with the
+    // acq_rel switches of try_lock and try_unlock: a switch made since our load
+    // is seen in the result, and the switching notifier's last read of
+    // slot[1-I] happens before our write. With R clear, no further switch can
+    // happen until we set R again.
     bits = state_.fetch_and(~(S::kRegistered | S::kNotify), std::memory_order_acquire);
     check(bits);
   }
@@ -265,9 +267,10 @@ inline void DiatomicCore<Policy>::register_waker(const Waker& waker, const void*
   // a switch needs U and R both set, and either U was clear when we loaded
   // (only we set U) or R was clear (only we set R) or we just cleared R.
   slots_[(bits & S::kIndex) ^ 1u].with_mut([&](Waker& slot) { slot = std::move(copy); });
-  // Ordering: acq_rel. Release: publishes the new slot to the notifier that
-  // switches to it (acquire in try_lock/try_unlock). Acquire: as for the
-  // same-waker path, for the predicate re-check.
+  // Ordering[register_waker.publish_fetch_or]: acq_rel. Release: publishes the
+  // new slot to the notifier that switches to it (acquire in
+  // try_lock/try_unlock). Acquire: as for the same-waker path, for the
+  // predicate re-check.
   state_.fetch_or(S::kUpdate | S::kRegistered, std::memory_order_acq_rel);
 }
 
@@ -279,7 +282,7 @@ inline void DiatomicCore<Policy>::register_waker(const Waker& waker, const void*
 template <class Policy>
 inline void DiatomicCore<Policy>::unregister() noexcept {
   ConsumerGuard::Call call(consumer_);
-  // Ordering: relaxed; withdrawing publishes nothing, and a notification
+  // Ordering[unregister.fetch_and]: relaxed; withdrawing publishes nothing, and a notification
   // racing with it is allowed to be lost to a consumer that no longer waits.
   state_.fetch_and(~(S::kRegistered | S::kNotify), std::memory_order_relaxed);
 }
@@ -294,7 +297,7 @@ inline void DiatomicCore<Policy>::unregister() noexcept {
 template <class Policy>
 inline void DiatomicCore<Policy>::clear() noexcept {
   ConsumerGuard::Call call(consumer_);
-  // Ordering: acquire, pairs with the release in try_unlock: the last
+  // Ordering[clear.fetch_and]: acquire, pairs with the release in try_unlock: the last
   // holder's call of slot[I] happens before we drop it.
   const std::uintptr_t bits =
       state_.fetch_and(~(S::kRegistered | S::kNotify), std::memory_order_acquire);

@@ -57,7 +57,7 @@ class ParkerCore {
   //   kNotified      kNotified
   //   kParked        kNotified, futex wake
   void wake() noexcept {
-    // Ordering: release, pairs with the acquire RMWs of park_with() that
+    // Ordering[wake.exchange]: release, pairs with the acquire RMWs of park_with() that
     // consume the token: what the waker wrote before is visible to the
     // parked thread once park() or park_until() returns.
     if (state_.exchange(kNotified, std::memory_order_release) == kParked) Futex::wake_one(state_);
@@ -108,7 +108,7 @@ class ParkerCore {
   // returns whether the deadline has passed (never, for park()).
   template <class Wait>
   Parked park_with(Wait wait) {
-    // Ordering: acquire, pairs with the release exchange in wake() whose
+    // Ordering[park_with.fetch_sub]: acquire, pairs with the release exchange in wake() whose
     // token this consumes. kNotified -> kEmpty returns; kEmpty -> kParked
     // sleeps.
     if (state_.fetch_sub(1, std::memory_order_acquire) == kNotified) return Parked::kAtOnce;
@@ -117,13 +117,13 @@ class ParkerCore {
         // Only wake() writes the word while the owner is parked, and only
         // kNotified, so one exchange both withdraws (kParked) and consumes a
         // token that came meanwhile (kNotified).
-        // Ordering: acquire, pairs with the release exchange in wake() when
+        // Ordering[park_with.exchange]: acquire, pairs with the release exchange in wake() when
         // this consumes its token; when it withdraws, nothing is read.
         const bool woken = state_.exchange(kEmpty, std::memory_order_acquire) == kNotified;
         return woken ? Parked::kWoken : Parked::kTimedOut;
       }
       std::uint32_t expected = kNotified;
-      // Ordering: acquire, pairs with the release exchange in wake(). Relaxed
+      // Ordering[park_with.cas]: acquire, pairs with the release exchange in wake(). Relaxed
       // on failure: still kParked (a spurious return), and we wait again.
       if (state_.compare_exchange_strong(expected, kEmpty, std::memory_order_acquire,
                                          std::memory_order_relaxed)) {

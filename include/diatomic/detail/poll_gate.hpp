@@ -50,7 +50,7 @@ class PollGate {
   //   0 0      1 1    idle: the caller owns P
   //   w 1      1 1    a poll owns P: it will poll again
   [[nodiscard]] bool claim() noexcept {
-    // Ordering: acq_rel. Acquire: pairs with the release in try_suspend(), so
+    // Ordering[claim.fetch_or]: acq_rel. Acquire: pairs with the release in try_suspend(), so
     // the poll we may queue runs after the last one's consumer-side calls.
     // Release: the poll we queue or ask for sees what this thread did before
     // waking (pairs with the acquire in start_poll()).
@@ -62,7 +62,7 @@ class PollGate {
   //   W P  ->  W P
   //   w 1      0 1
   void start_poll() noexcept {
-    // Ordering: acquire, pairs with the acq_rel claim() that handed us this
+    // Ordering[start_poll.fetch_and]: acquire, pairs with the acq_rel claim() that handed us this
     // poll or set W during the last one. On the retry path (a failed, relaxed
     // try_suspend()) this acquire is the only synchronisation with that
     // waker's thread, so it is required.
@@ -79,7 +79,7 @@ class PollGate {
   //   1 1      1 1    a wake arrived meanwhile: poll again
   [[nodiscard]] bool try_suspend() noexcept {
     std::uint32_t expected = kPolling;
-    // Ordering: release on success, pairs with the acquire half of the next
+    // Ordering[try_suspend.cas]: release on success, pairs with the acquire half of the next
     // claim() (and of try_seize()): this poll's consumer-side calls happen
     // before the next poll, which may run on another thread. Relaxed on
     // failure: start_poll() acquires before the retry.
@@ -96,7 +96,7 @@ class PollGate {
   //   w 1      w 1    a poll owns P: unchanged
   [[nodiscard]] bool try_seize() noexcept {
     std::uint32_t expected = 0;
-    // Ordering: acquire, pairs with the release in try_suspend(): the last
+    // Ordering[try_seize.cas]: acquire, pairs with the release in try_suspend(): the last
     // poll's consumer-side calls happen before ours. Relaxed on failure: the
     // caller then does nothing but abort.
     return word_.compare_exchange_strong(expected, kPolling, std::memory_order_acquire,
