@@ -11,7 +11,8 @@
 ///   what producers wrote before those calls, or the waker is woken after them.
 ///   No sticking. wake() before any registration is a no-op; re-check after
 ///   registering. Each registration is woken at most once: wake() moves the
-///   waker out of the slot, so every registration stores a copy (a clone).
+///   waker out of the slot, so a registration stores a copy (a clone) of its
+///   waker, unless the slot already holds one that will_wake it.
 ///   Reusable. Any number of register/wake rounds.
 ///   One slot. A registration replaces the waker stored before it, which is
 ///   dropped without being woken: only the last registered waker is ever

@@ -15,7 +15,7 @@
 ///   wake that comes before park() leaves the parker's token, so park()
 ///   returns at once. No busy loop: between polls the thread waits in
 ///   this_thread::park(), which spins for at most this_thread::park_spin()
-///   (5 µs by default; set_park_spin(0ns) turns it off) and then sleeps in a
+///   (its default and why: diatomic/thread_waker.hpp) and then sleeps in a
 ///   futex wait, so a partner that answers within microseconds keeps the
 ///   hand-off out of the kernel and a long wait costs at most that spin.
 ///   Cost: one RMW to take a reference to this thread's waker per call (and

@@ -23,10 +23,12 @@
 ///   coroutine frame; before resuming the coroutine it withdraws the
 ///   registration and removes its stop callback (waiting for one that is
 ///   running on another thread). On a DiatomicWaker it also waits for a
-///   notifier that is inside its waker on another thread to return (a bounded
-///   wait: the waker only marks the wait and hands a job to the executor). On
-///   an AtomicWaker, which cannot say when a wake has returned, the waker
-///   points to a small reference-counted relay instead of the frame, and a
+///   notifier that is inside its waker on another thread to return: it waits
+///   while the primitive's notification lock is held, which is for one call
+///   of the waker in the slot, this awaiter's own (it claims the poll gate
+///   and may hand a job to the executor, so the wait lasts at most one
+///   execute() of that executor). On an AtomicWaker, which cannot say when a
+///   wake has returned, the waker points to a small reference-counted relay instead of the frame, and a
 ///   late wake touches only the relay. Nothing touches the frame afterwards.
 ///   Destroying a coroutine suspended in co_await is allowed while no poll is
 ///   queued or running for it (it withdraws the registration); if a wake has

