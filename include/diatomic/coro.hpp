@@ -93,6 +93,7 @@ class Awaiter : private JobNode {
   Awaiter(W wait, E executor) noexcept(std::is_nothrow_move_constructible_v<W> &&
                                        std::is_nothrow_move_constructible_v<E>)
       : wait_(std::move(wait)), executor_(std::move(executor)), anchor_(*this) {
+    static_assert(WakerAnchor<Anchor, Awaiter>);
     run = &Awaiter::run_job;
   }
   Awaiter(const Awaiter&) = delete;
@@ -131,7 +132,9 @@ class Awaiter : private JobNode {
   /// if stopped. Rethrows what the predicate threw.
   result_type await_resume() { return W::into_result(completion_.take()); }
 
-  // For the anchor (waker_anchor.hpp).
+ private:
+  // For the anchor (waker_anchor.hpp), and only for it.
+  friend Anchor;
   /// The anchor, whose gate a frame-mode wake claims.
   [[nodiscard]] Anchor& anchor() noexcept { return anchor_; }
   /// The primitive the wait is on.
@@ -146,7 +149,6 @@ class Awaiter : private JobNode {
     executor.execute(Job(*this));
   }
 
- private:
   /// A stop request polls like a wake, but its thread holds no lock of the
   /// primitive, so it opens no WakeScope (unlike a frame-mode wake).
   struct OnStop {

@@ -19,6 +19,7 @@
 #include <diatomic/rc_waker.hpp>
 #include <diatomic/waker.hpp>
 
+#include <concepts>
 #include <optional>
 
 DIATOMIC_NAMESPACE_BEGIN
@@ -31,13 +32,20 @@ namespace detail {
 //   anchor()     the owner's anchor (FrameAnchor's wake finds the gate there)
 //   quiesce()    after the wait withdrew its registration, returns once no
 //                notifier is inside the waker (FrameAnchor's retire)
-//
-// The interface both kinds give:
+
+// The interface both kinds give (the awaiter static_asserts it):
 //   attach(owner)   before the first poll (RelayAnchor allocates: may throw)
-//   gate()         the poll gate; valid from attach() on
+//   gate()          the poll gate; valid from attach() on
 //   waker()         the waker the wait registers
 //   retire(owner)   after the wait withdrew its registration: returns once no
 //                   wake can touch the owner any more
+template <class A, class Owner>
+concept WakerAnchor = requires(A& anchor, const A& held, Owner& owner) {
+  anchor.attach(owner);
+  { anchor.gate().claim() } -> std::same_as<bool>;
+  { held.waker() } -> std::same_as<const Waker&>;
+  { held.retire(owner) } noexcept;
+};
 
 // Frame mode. The waker's data is the owner itself; its wake runs on the
 // notifier that holds the primitive's lock, and says so for the length of the
