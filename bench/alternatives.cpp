@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // libdiatomic's waits against what a C++ user picks instead (docs/benchmarks.md):
 //   T1  a blocking round trip between two threads: block_on over DiatomicWaker
-//       and AtomicWaker, std::atomic wait/notify_one, std::condition_variable;
+//       and AtomicWaker (and with a deadline that does not come), std::atomic
+//       wait/notify_one, std::condition_variable;
 //   C1  a round trip between two coroutines: co_await resumed inline and on a
 //       RunLoop per side, against asio (an io_context per side, co_spawn,
 //       asio::experimental::concurrent_channel).
@@ -159,6 +160,7 @@ void register_alternatives(Registry& registry) {
   registry.add(kBlockOnDiatomic, &thread_round_trip<DiatomicMailbox>, Clock::kWall);
   registry.add(kBlockOnAtomicWaker, &thread_round_trip<AtomicWakerMailbox>, Clock::kWall);
   registry.add(kBlockOnNoSpin, &thread_round_trip_no_spin, Clock::kWall);
+  registry.add(kBlockOnDeadline, &thread_round_trip<TimedDiatomicMailbox>, Clock::kWall);
   registry.add(kAtomicWait, &thread_round_trip<AtomicWaitMailbox>, Clock::kWall);
   registry.add(kCondVar, &thread_round_trip<CondVarMailbox>, Clock::kWall);
   registry.add(kCoInline, &coroutine_round_trip_inline, Clock::kWall);

@@ -62,6 +62,7 @@ inline constexpr std::string_view kSleepsCounter = "sleeps/op";
 inline constexpr std::string_view kBlockOnDiatomic = "T1/DiatomicWaker";
 inline constexpr std::string_view kBlockOnAtomicWaker = "T1/AtomicWaker";
 inline constexpr std::string_view kBlockOnNoSpin = "T1/DiatomicWaker_nospin";
+inline constexpr std::string_view kBlockOnDeadline = "T1/DiatomicWaker_deadline";
 inline constexpr std::string_view kAtomicWait = "T1/std_atomic_wait";
 inline constexpr std::string_view kCondVar = "T1/std_condition_variable";
 // C1: a round trip between two coroutines.
@@ -174,7 +175,7 @@ inline constexpr std::array kGroups{
             {kBlockOnNoSpin, "block_on, DiatomicWaker, park spin off"},
             {kAtomicWait, "std::atomic<uint32_t> wait / notify_one"},
             {kCondVar, "std::mutex + std::condition_variable"},
-            {},
+            {kBlockOnDeadline, "block_on(wait, 10 s), woken before its deadline"},
             {},
             {},
             {},
@@ -283,6 +284,8 @@ inline constexpr std::array kTargets{
            kS5Paired, {}, TargetKind::kFasterBy, 1.0, kPairedAwOverDwOwnLine},
     Target{"T1 thread hand-off, block_on vs the faster of std::atomic::wait, condition_variable",
            kBlockOnDiatomic, {kAtomicWait, kCondVar}, TargetKind::kAtMostTimes, 0.5},
+    Target{"T1 a timed wait woken before its deadline vs the untimed wait",
+           kBlockOnDeadline, {kBlockOnDiatomic, ""}, TargetKind::kAtMostTimes, 1.1},
     Target{"C1 coroutine hand-off, co_await resumed inline vs asio",
            kCoInline, {kAsio, ""}, TargetKind::kAtMostTimes, 0.5},
     Target{"C1 coroutine hand-off, co_await on RunLoops vs asio",

@@ -15,6 +15,7 @@
 #include <benchmark/benchmark.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -53,6 +54,13 @@ struct DiatomicMailbox {
     return primitive.wait_until([this] { return slot.take(); });
   }
   std::uint64_t recv() { return block_on(wait()); }
+};
+
+// DiatomicMailbox whose waits have a deadline that does not come: what a
+// deadline costs a wait woken before it (T1 "deadline"). The timeout is
+// added to steady_clock's now at each call, as a user's would be.
+struct TimedDiatomicMailbox : DiatomicMailbox {
+  std::uint64_t recv() { return block_on(wait(), std::chrono::seconds(10)).value(); }
 };
 
 struct AtomicWakerMailbox {

@@ -10,7 +10,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <thread>
 
 #include "coro_task.hpp"
@@ -53,6 +55,39 @@ TEST(AsioExecutor, resumes_on_the_thread_running_the_io_context) {
   io_thread.join();
   EXPECT_TRUE(consumer.finished());
   EXPECT_EQ(wrong_thread.load(), 0u) << "resumed off the io_context's thread";
+}
+
+using Io = asio::io_context::executor_type;
+static_assert(TimedExecutor<AsioExecutorAdapter<Io>>);
+
+// Waits for a flag that never comes, with a deadline, then sleeps, then
+// waits with a deadline for a value that is already there.
+Task timed_on_asio(DiatomicWaker& waker, Io ex, std::chrono::steady_clock::time_point deadline,
+                   std::optional<bool>& timed_out, std::chrono::steady_clock::time_point& slept,
+                   bool& found) {
+  timed_out = co_await waker.wait_until([] { return false; }).resume_on(asio_executor(ex), deadline);
+  const auto wake_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(1);
+  co_await sleep_until(asio_executor(ex), wake_at);
+  slept = std::chrono::steady_clock::now();
+  found = co_await waker.wait_until([] { return true; })
+              .resume_on(asio_executor(ex), std::chrono::hours(1));
+  EXPECT_GE(slept, wake_at);
+}
+
+TEST(AsioExecutor, a_wait_with_a_deadline_times_out_and_sleep_until_resumes_on_the_timer) {
+  Watchdog watchdog("timed co_await on asio");
+  asio::io_context io;
+  DiatomicWaker waker;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(1);
+  std::optional<bool> timed_out;
+  std::chrono::steady_clock::time_point slept{};
+  bool found = false;
+  Task task = timed_on_asio(waker, io.get_executor(), deadline, timed_out, slept, found);
+  io.run();  // returns once no handler is left: the coroutine finished, no timer pending
+  ASSERT_TRUE(task.finished());
+  EXPECT_EQ(timed_out, std::optional<bool>(false));
+  EXPECT_TRUE(found);
+  EXPECT_FALSE(waker.state().registered());
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <thread>
 #include <vector>
@@ -148,6 +149,66 @@ void destroy_a_loop_with_a_job_queued() {
     new Task(record_when_open(*gate, rec, 1));
     gate->open();  // queues the coroutine's resumption on the loop
   }
+}
+
+// Timers: each records its name in a log when it fires.
+struct Fired {
+  std::vector<int> log;
+  RunLoop* stop = nullptr;  // stopped by the timer that fires, if set
+};
+struct NamedTimer {
+  Fired* fired;
+  int name;
+  RunLoopExecutor::Timer timer;
+  NamedTimer(RunLoop& loop, Fired& f, int n)
+      : fired(&f), name(n), timer(loop.executor(), &NamedTimer::fire, this) {}
+  static void fire(void* self) noexcept {
+    auto* const t = static_cast<NamedTimer*>(self);
+    t->fired->log.push_back(t->name);
+    if (t->fired->stop != nullptr) t->fired->stop->stop();
+  }
+};
+
+TEST(RunLoopTimers, due_timers_fire_in_deadline_order_whatever_order_they_were_started_in) {
+  RunLoop loop;
+  Fired fired;
+  NamedTimer a(loop, fired, 1);
+  NamedTimer b(loop, fired, 2);
+  NamedTimer c(loop, fired, 3);
+  const auto now = std::chrono::steady_clock::now();
+  b.timer.start(now - std::chrono::seconds(1));
+  a.timer.start(now - std::chrono::seconds(3));
+  c.timer.start(now - std::chrono::seconds(2));
+  loop.run_until_idle();
+  EXPECT_EQ(fired.log, (std::vector<int>{1, 3, 2}));
+}
+
+TEST(RunLoopTimers, run_until_idle_leaves_a_timer_that_is_not_due_and_cancel_unlinks_it) {
+  RunLoop loop;
+  Fired fired;
+  NamedTimer later(loop, fired, 1);
+  later.timer.start(std::chrono::steady_clock::now() + std::chrono::hours(1));
+  loop.run_until_idle();
+  EXPECT_TRUE(fired.log.empty());
+  later.timer.cancel();  // the loop's destructor checks that no timer is pending
+  later.timer.cancel();  // idempotent
+}
+
+TEST(RunLoopTimers, a_timer_earlier_than_the_one_run_waits_for_wakes_it) {
+  Watchdog watchdog("a RunLoop parked until a later timer");
+  RunLoop loop;
+  Fired fired;
+  fired.stop = &loop;
+  NamedTimer later(loop, fired, 1);
+  NamedTimer now(loop, fired, 2);
+  later.timer.start(std::chrono::steady_clock::now() + std::chrono::hours(1));
+  // Started from another thread while run() parks until `later` (or before
+  // it parks): either way run() fires it and the fire stops the loop.
+  std::thread starter([&] { now.timer.start(std::chrono::steady_clock::now()); });
+  loop.run();
+  starter.join();
+  later.timer.cancel();
+  EXPECT_EQ(fired.log, (std::vector<int>{2}));
 }
 
 // The check is in the compiled library, so it follows the library's

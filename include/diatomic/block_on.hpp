@@ -21,6 +21,18 @@
 ///   Cost: one RMW to take a reference to this thread's waker per call (and
 ///   one to drop it), then the primitive's own; the waker is the same on every
 ///   call from a thread, so a sink that cached it copies nothing.
+///   Deadline. block_on(wait, deadline) and block_on(wait, timeout) return
+///   once the wait completed or its deadline passed, whichever the thread
+///   sees first, and say which (docs/waiting.md, "Deadlines"): they park in
+///   this_thread::park_until, whose clock, resolution and spurious returns
+///   they inherit (diatomic/thread_waker.hpp), and end with the wait's
+///   expire(): one last check of the predicate after the deadline, and the
+///   registration withdrawn (diatomic/wait.hpp, "Deadline"). A timed-out
+///   wait consumed nothing. A timeout is measured on steady_clock; a
+///   deadline on another clock is converted to steady_clock once, at the
+///   call, as park_until converts it. Without a
+///   deadline the cost is unchanged: the untimed block_on makes the same
+///   calls as before.
 ///   Do not call block_on from inside a coroutine or an executor's job: it
 ///   blocks the whole thread.
 #pragma once
@@ -30,6 +42,7 @@
 #include <diatomic/wait.hpp>
 #include <diatomic/waker.hpp>
 
+#include <chrono>
 #include <concepts>
 #include <optional>
 #include <stop_token>
@@ -51,12 +64,13 @@ concept WaitObject = requires(W& wait, const Waker& waker, typename W::output_ty
   };
 };
 
-/// Runs `wait` (from wait_until) to completion on the calling thread, parking
-/// it between polls, and returns the wait's result; see this file's contract.
-template <class W>
-  requires WaitObject<std::remove_cvref_t<W>>
-typename std::remove_cvref_t<W>::result_type block_on(W&& wait) {
-  using Wait = std::remove_cvref_t<W>;
+namespace detail {
+/// block_on's loop: polls `wait` with this thread's waker, parking between
+/// polls with `park`, until the wait completes (its output) or `park` returns
+/// false because its deadline passed (then expire()'s output: nullopt if the
+/// wait timed out).
+template <class Wait, class Park>
+std::optional<typename Wait::output_type> poll_parked(Wait& wait, Park park) {
   struct WakeOnStop {
     const Waker* waker;
     void operator()() const noexcept { waker->wake_by_ref(); }
@@ -67,9 +81,46 @@ typename std::remove_cvref_t<W>::result_type block_on(W&& wait) {
   std::optional<std::stop_callback<WakeOnStop>> on_stop;
   if constexpr (Wait::kStoppable) on_stop.emplace(wait.stop_token(), WakeOnStop{&waker});
   for (;;) {
-    if (auto out = wait.poll(waker)) return Wait::into_result(std::move(*out));
-    this_thread::park();
+    if (auto out = wait.poll(waker)) return out;
+    if (!park()) return wait.expire();
   }
+}
+}  // namespace detail
+
+/// Runs `wait` (from wait_until) to completion on the calling thread, parking
+/// it between polls, and returns the wait's result; see this file's contract.
+template <class W>
+  requires WaitObject<std::remove_cvref_t<W>>
+typename std::remove_cvref_t<W>::result_type block_on(W&& wait) {
+  using Wait = std::remove_cvref_t<W>;
+  return Wait::into_result(std::move(*detail::poll_parked(wait, [] {
+    this_thread::park();
+    return true;
+  })));
+}
+
+/// As block_on(wait), but gives up once `deadline` has passed: returns the
+/// wait's timed_result_type, false or an empty optional if it timed out (the
+/// predicate was false at a last check made after the deadline, and the
+/// registration is withdrawn). Between polls the thread waits in
+/// this_thread::park_until(deadline); see this file's contract.
+template <class W, class Clock, class Duration>
+  requires WaitObject<std::remove_cvref_t<W>>
+typename std::remove_cvref_t<W>::timed_result_type block_on(
+    W&& wait, std::chrono::time_point<Clock, Duration> deadline) {
+  using Wait = std::remove_cvref_t<W>;
+  const std::chrono::steady_clock::time_point steady = detail::to_steady(deadline);
+  return Wait::into_timed_result(
+      detail::poll_parked(wait, [steady] { return this_thread::park_until(steady); }));
+}
+
+/// block_on(wait, now + timeout), on std::chrono::steady_clock.
+template <class W, class Rep, class Period>
+  requires WaitObject<std::remove_cvref_t<W>>
+typename std::remove_cvref_t<W>::timed_result_type block_on(
+    W&& wait, std::chrono::duration<Rep, Period> timeout) {
+  return block_on(std::forward<W>(wait),
+                  detail::steady_deadline(std::chrono::steady_clock::now(), timeout));
 }
 
 DIATOMIC_NAMESPACE_END

@@ -35,6 +35,18 @@
 ///   already queued one, or one is running on another thread, the process
 ///   aborts with a message: stop the wait with its std::stop_token and let it
 ///   resume instead.
+///   Deadline. resume_on(executor, deadline) needs a TimedExecutor (a
+///   RunLoop's, an asio one; the inline executor is rejected at compile
+///   time). The executor's timer, started before the first poll, polls the
+///   wait once the deadline has come, through the poll gate as a stop
+///   request does; a poll made after the deadline is the wait's expire()
+///   (diatomic/wait.hpp, "Deadline"): the last check of the predicate, the
+///   registration withdrawn either way. A timer that fires while a wake
+///   completes the wait finds the gate held and does nothing more: the
+///   coroutine is resumed once. Completion cancels the timer, waiting for a
+///   fire running on another thread (a bounded wait: it only queues a poll).
+///   Destroying a coroutine suspended in a timed co_await cancels the timer
+///   the same way.
 ///   Deadlock rule. Completing a wait on a DiatomicWaker waits for a notifier
 ///   that is inside a waker call on another thread. So nothing may complete a
 ///   co_await on a primitive from inside a waker call made by that same
@@ -52,15 +64,19 @@
 
 #include <diatomic/config.hpp>
 #include <diatomic/detail/completion.hpp>
+#include <diatomic/detail/deadline_hook.hpp>
 #include <diatomic/detail/fatal.hpp>
 #include <diatomic/detail/poll_gate.hpp>
 #include <diatomic/detail/stop_hook.hpp>
 #include <diatomic/detail/waker_anchor.hpp>
 #include <diatomic/executor.hpp>
+#include <diatomic/thread_waker.hpp>
 #include <diatomic/wait.hpp>
 
+#include <chrono>
 #include <coroutine>
 #include <exception>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -81,19 +97,39 @@ namespace detail {
 ///                                   stoppable wait
 /// drive() polls while it owns the gate, and either suspends the wait or
 /// completes it.
-template <class W, Executor E>
+/// With Timed, the wait has a deadline: a timer of the executor
+/// (TimedExecutor) polls it once the deadline has come, and a poll made then
+/// is the wait's expire().
+template <class W, Executor E, bool Timed>
 class Awaiter : private JobNode {
   using Anchor = std::conditional_t<W::kQuiescible, FrameAnchor<Awaiter>, RelayAnchor<Awaiter>>;
+  using Clock = std::chrono::steady_clock;
+  // What the completing poll stores: with a deadline, nullopt = timed out.
+  using Output = std::conditional_t<Timed, std::optional<typename W::output_type>,
+                                    typename W::output_type>;
 
  public:
-  /// What co_await yields: the wait's result_type.
-  using result_type = typename W::result_type;
+  /// What co_await yields: the wait's result_type (timed_result_type with a
+  /// deadline).
+  using result_type = std::conditional_t<Timed, typename W::timed_result_type,
+                                         typename W::result_type>;
 
   /// Made by co_await on a Wait (or by resume_on) only.
   Awaiter(W wait, E executor) noexcept(std::is_nothrow_move_constructible_v<W> &&
                                        std::is_nothrow_move_constructible_v<E>)
+    requires(!Timed)
       : wait_(std::move(wait)), executor_(std::move(executor)), anchor_(*this) {
     static_assert(WakerAnchor<Anchor, Awaiter>);
+    run = &Awaiter::run_job;
+  }
+  /// Made by resume_on(executor, deadline) only. Throws what making the
+  /// executor's Timer throws (asio's allocates).
+  Awaiter(W wait, E executor, Clock::time_point deadline)
+    requires Timed
+      : wait_(std::move(wait)),
+        executor_(std::move(executor)),
+        anchor_(*this),
+        deadline_(executor_, deadline, &Awaiter::on_deadline, this) {
     run = &Awaiter::run_job;
   }
   Awaiter(const Awaiter&) = delete;
@@ -111,6 +147,7 @@ class Awaiter : private JobNode {
     }
     wait_.unregister();
     stop_.disarm();
+    deadline_.disarm();
     anchor_.retire(*this);
   }
 
@@ -121,16 +158,23 @@ class Awaiter : private JobNode {
   /// completed; true (stay suspended) once it is registered. On an
   /// AtomicWaker, throws std::bad_alloc if the relay cannot be allocated.
   [[nodiscard]] bool await_suspend(std::coroutine_handle<> handle) noexcept(
-      noexcept(anchor_.attach(*this))) {
+      noexcept(anchor_.attach(*this)) && noexcept(deadline_.arm())) {
     anchor_.attach(*this);
+    // Before handle_ is set: if it throws, the destructor has nothing to undo.
+    // A fire before the first poll only asks that poll to run once more.
+    deadline_.arm();
     handle_ = handle;
     if constexpr (W::kStoppable) stop_.arm(wait_.stop_token(), OnStop{this});
     return !drive();
   }
 
   /// The predicate's value (or nothing); with a stop token, false / nullopt
-  /// if stopped. Rethrows what the predicate threw.
-  result_type await_resume() { return W::into_result(completion_.take()); }
+  /// if stopped; with a deadline, wrapped as timed_result_type. Rethrows
+  /// what the predicate threw.
+  result_type await_resume() {
+    if constexpr (Timed) return W::into_timed_result(completion_.take());
+    else return W::into_result(completion_.take());
+  }
 
  private:
   // For the anchor (waker_anchor.hpp), and only for it.
@@ -149,14 +193,30 @@ class Awaiter : private JobNode {
     executor.execute(Job(*this));
   }
 
-  /// A stop request polls like a wake, but its thread holds no lock of the
-  /// primitive, so it opens no WakeScope (unlike a frame-mode wake).
+  /// A stop request or the deadline's timer polls like a wake, but its
+  /// thread holds no lock of the primitive, so it opens no WakeScope (unlike
+  /// a frame-mode wake).
+  void poll_again() noexcept {
+    if (anchor_.gate().claim()) queue();
+  }
   struct OnStop {
     Awaiter* self;
-    void operator()() const noexcept {
-      if (self->anchor_.gate().claim()) self->queue();
-    }
+    void operator()() const noexcept { self->poll_again(); }
   };
+  static void on_deadline(void* self) noexcept { static_cast<Awaiter*>(self)->poll_again(); }
+
+  /// One poll: the completion's content if the wait completed. Once the
+  /// deadline has come (the timer fired, or a wake came late), the poll is
+  /// expire(): the last check, the registration withdrawn either way.
+  std::optional<Output> step() {
+    if constexpr (Timed) {
+      if (deadline_.passed()) return Output(wait_.expire());
+      if (auto out = wait_.poll(anchor_.waker())) return Output(std::move(out));
+      return std::nullopt;
+    } else {
+      return wait_.poll(anchor_.waker());
+    }
+  }
 
   /// Polls while it owns the gate. Returns true when the wait is complete
   /// and may be resumed (the gate stays held); false once the gate was
@@ -166,7 +226,7 @@ class Awaiter : private JobNode {
     for (;;) {
       anchor_.gate().start_poll();
       try {
-        if (auto out = wait_.poll(anchor_.waker())) {
+        if (auto out = step()) {
           completion_.set_value(std::move(*out));
           break;
         }
@@ -177,6 +237,7 @@ class Awaiter : private JobNode {
       if (anchor_.gate().try_suspend()) return false;
     }
     stop_.disarm();
+    deadline_.disarm();
     anchor_.retire(*this);
     return true;
   }
@@ -189,9 +250,57 @@ class Awaiter : private JobNode {
   W wait_;
   E executor_;
   std::coroutine_handle<> handle_;
-  Completion<typename W::output_type> completion_;
+  Completion<Output> completion_;
   [[no_unique_address]] StopHook<W::kStoppable, OnStop> stop_;
   Anchor anchor_;
+  [[no_unique_address]] DeadlineHook<Timed, E> deadline_;
+};
+
+/// What co_await diatomic::sleep_until(executor, when) returns: a timer of
+/// the executor whose fire queues the coroutine's resumption as a job.
+template <TimedExecutor E>
+class SleepAwaiter : private JobNode {
+ public:
+  /// Made by sleep_until / sleep_for only.
+  SleepAwaiter(const E& executor, std::chrono::steady_clock::time_point when)
+      : executor_(executor), timer_(executor_, &SleepAwaiter::fire, this), when_(when) {
+    run = &SleepAwaiter::run_job;
+  }
+  SleepAwaiter(const SleepAwaiter&) = delete;
+  SleepAwaiter& operator=(const SleepAwaiter&) = delete;
+  /// A coroutine destroyed while it sleeps: its timer is cancelled (a fire
+  /// running meanwhile on the executor's thread is waited for).
+  ~SleepAwaiter() {
+    if (!resumed_) timer_.cancel();
+  }
+
+  /// Always suspends, even if `when` has passed: the resumption is a job.
+  [[nodiscard]] bool await_ready() const noexcept { return false; }
+  /// Starts the timer (which may throw: asio's allocates).
+  void await_suspend(std::coroutine_handle<> handle) {
+    handle_ = handle;
+    timer_.start(when_);
+  }
+  /// Nothing to yield.
+  void await_resume() const noexcept {}
+
+ private:
+  static void fire(void* self) noexcept {
+    auto* const awaiter = static_cast<SleepAwaiter*>(self);
+    const E executor = awaiter->executor_;  // the job may end *awaiter before execute() returns
+    executor.execute(Job(*awaiter));
+  }
+  static void run_job(JobNode* node) noexcept {
+    auto* const self = static_cast<SleepAwaiter*>(node);
+    self->resumed_ = true;
+    self->handle_.resume();
+  }
+
+  E executor_;
+  typename E::Timer timer_;
+  std::chrono::steady_clock::time_point when_;
+  std::coroutine_handle<> handle_;
+  bool resumed_ = false;
 };
 
 }  // namespace detail
@@ -205,8 +314,45 @@ auto Wait<Primitive, Pred, Stoppable>::operator co_await() && {
 template <class Primitive, WaitPredicate Pred, bool Stoppable>
 template <Executor E>
 auto Wait<Primitive, Pred, Stoppable>::resume_on(E executor) && {
-  return detail::Awaiter<Wait, E>(std::move(*this), std::move(executor));
+  return detail::Awaiter<Wait, E, false>(std::move(*this), std::move(executor));
+}
+
+template <class Primitive, WaitPredicate Pred, bool Stoppable>
+template <Executor E, class Clock, class Duration>
+auto Wait<Primitive, Pred, Stoppable>::resume_on(
+    E executor, std::chrono::time_point<Clock, Duration> deadline) && {
+  static_assert(TimedExecutor<E>,
+                "a co_await with a deadline needs an executor that runs timers "
+                "(RunLoop::executor(), diatomic::asio_executor(...)); the inline executor "
+                "has no clock: resume on a RunLoop, or use block_on(wait, deadline) on a thread");
+  return detail::Awaiter<Wait, E, true>(std::move(*this), std::move(executor),
+                                        detail::to_steady(deadline));
+}
+
+template <class Primitive, WaitPredicate Pred, bool Stoppable>
+template <Executor E, class Rep, class Period>
+auto Wait<Primitive, Pred, Stoppable>::resume_on(E executor,
+                                                 std::chrono::duration<Rep, Period> timeout) && {
+  return std::move(*this).resume_on(
+      std::move(executor), detail::steady_deadline(std::chrono::steady_clock::now(), timeout));
 }
 /// \endcond
+
+/// co_await sleep_until(executor, when): resumes the coroutine on `executor`
+/// (a TimedExecutor: RunLoop::executor(), diatomic::asio_executor(...)) once
+/// `when` has come (steady_clock; another clock's deadline is converted once,
+/// as for a wait's deadline). Destroying the coroutine while it sleeps cancels
+/// the timer.
+template <TimedExecutor E, class Clock, class Duration>
+[[nodiscard]] detail::SleepAwaiter<E> sleep_until(const E& executor,
+                                                  std::chrono::time_point<Clock, Duration> when) {
+  return {executor, detail::to_steady(when)};
+}
+/// co_await sleep_for(executor, d): sleep_until(executor, now + d).
+template <TimedExecutor E, class Rep, class Period>
+[[nodiscard]] detail::SleepAwaiter<E> sleep_for(const E& executor,
+                                                std::chrono::duration<Rep, Period> d) {
+  return {executor, detail::steady_deadline(std::chrono::steady_clock::now(), d)};
+}
 
 DIATOMIC_NAMESPACE_END

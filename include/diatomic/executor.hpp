@@ -8,6 +8,7 @@
 #include <diatomic/config.hpp>
 #include <diatomic/export.hpp>
 
+#include <chrono>
 #include <concepts>
 
 DIATOMIC_NAMESPACE_BEGIN
@@ -88,6 +89,28 @@ template <class E>
 concept Executor = std::copy_constructible<E> && requires(const E& ex, Job job) {
   ex.execute(job);
 };
+
+/// An Executor that can also call a function at a time point: what a
+/// co_await with a deadline (resume_on(executor, deadline)) and
+/// diatomic::sleep_until need. Its Timer, one per timed wait, is made from the
+/// executor, a `fire` function and its argument, and not copied or moved:
+///   timer.start(when)  calls fire(arg) once, on a thread of the executor,
+///                      at or after `when` (steady_clock); called once
+///   timer.cancel()     after it returns fire is not running and will not
+///                      run; may wait for a fire running on another thread,
+///                      so fire must not wait for anything cancel() holds;
+///                      never called from inside fire; idempotent
+/// RunLoop::executor() and diatomic::asio_executor() are TimedExecutors;
+/// InlineExecutor is not (it has no clock to run a timer on).
+template <class E>
+concept TimedExecutor =
+    Executor<E> && requires(const E& ex, typename E::Timer& timer,
+                            std::chrono::steady_clock::time_point when, void (*fire)(void*) noexcept,
+                            void* arg) {
+      requires std::constructible_from<typename E::Timer, const E&, decltype(fire), decltype(arg)>;
+      timer.start(when);
+      { timer.cancel() } noexcept;
+    };
 
 /// The default: runs the job on the calling thread, that is the thread whose
 /// notify() woke the coroutine. Guarded by a per-thread trampoline: a job

@@ -15,8 +15,8 @@
 
 DIATOMIC_NAMESPACE_BEGIN
 namespace detail {
-// `now + wait` on steady_clock, rounded up to its tick; a wait too long for
-// steady_clock's range waits until time_point::max(), which never comes.
+/// `now + wait` on steady_clock, rounded up to its tick; a wait too long for
+/// steady_clock's range waits until time_point::max(), which never comes.
 template <class Rep, class Period>
 [[nodiscard]] std::chrono::steady_clock::time_point steady_deadline(
     std::chrono::steady_clock::time_point now, std::chrono::duration<Rep, Period> wait) {
@@ -27,6 +27,22 @@ template <class Rep, class Period>
   using Nanos = std::chrono::duration<long double, std::nano>;
   if (Nanos(wait) >= Nanos(Steady::time_point::max() - now)) return Steady::time_point::max();
   return now + std::chrono::ceil<Steady::duration>(wait);
+}
+
+/// A deadline on any clock as a steady_clock time point: a steady_clock one
+/// rounded up to its tick; any other clock's converted once, now (the time
+/// left until it, read on its own clock, added to steady_clock's now).
+template <class Clock, class Duration>
+[[nodiscard]] std::chrono::steady_clock::time_point to_steady(
+    const std::chrono::time_point<Clock, Duration>& deadline) {
+  using Steady = std::chrono::steady_clock;
+  if constexpr (std::is_same_v<Clock, Steady>) {
+    return Steady::time_point(std::chrono::ceil<Steady::duration>(deadline.time_since_epoch()));
+  } else {
+    const auto now = Clock::now();
+    if (deadline <= now) return Steady::now();
+    return steady_deadline(Steady::now(), deadline - now);
+  }
 }
 }  // namespace detail
 
@@ -115,15 +131,7 @@ DIATOMIC_EXPORT void park();
 /// return and parks again.
 template <class Clock, class Duration>
 [[nodiscard]] bool park_until(const std::chrono::time_point<Clock, Duration>& deadline) {
-  using Steady = std::chrono::steady_clock;
-  if constexpr (std::is_same_v<Clock, Steady>) {
-    const auto rounded = std::chrono::ceil<Steady::duration>(deadline.time_since_epoch());
-    return park_until(Steady::time_point(rounded));
-  } else {
-    const auto now = Clock::now();
-    if (deadline <= now) return park_until(Steady::now());
-    return park_until(detail::steady_deadline(Steady::now(), deadline - now));
-  }
+  return park_until(detail::to_steady(deadline));
 }
 
 /// park_until(now + timeout) on steady_clock, the timeout rounded up to its

@@ -30,6 +30,21 @@
 ///   the registration without calling the predicate and completes with
 ///   "stopped": the wait yields false (bool predicate) or an empty
 ///   std::optional<T>. A value published meanwhile stays for the next wait.
+///   Deadline. A driver given a deadline (block_on(wait, deadline),
+///   resume_on(executor, deadline)) ends the wait with expire() once the
+///   deadline has passed: it checks the stop token (as a poll does), then
+///   calls the predicate one last time, after the deadline, and withdraws the
+///   registration whatever it returns. If the predicate held, its value is the
+///   wait's result, as from any poll: an item taken at the deadline is
+///   returned, never dropped. If not, the wait timed out, having consumed
+///   nothing: a value published after that last check stays for the next
+///   wait. So "timed out" means the predicate was false at a check made after
+///   the deadline. With a deadline the result says how the wait ended:
+///   timed_result_type is bool (false = timed out) where result_type is void,
+///   else std::optional<result_type> (empty = timed out; with a stop token,
+///   it holds false / an empty optional if stopped: stop is checked first).
+///   On an AtomicWaker the withdrawn registration stays in the slot, as after
+///   any completion (a later wake() wakes it once, spuriously).
 ///   Memory. As the primitive's contract: the re-check after registering sees
 ///   every write a producer made before a notify() that the registration did
 ///   not catch.
@@ -46,6 +61,7 @@
 #include <diatomic/waiter_list.hpp>
 #include <diatomic/waker.hpp>
 
+#include <chrono>
 #include <concepts>
 #include <optional>
 #include <stop_token>
@@ -135,7 +151,7 @@ class Registrar<WaiterList> {
   WaiterList::Waiter waiter_;
 };
 
-template <class W, Executor E>
+template <class W, Executor E, bool Timed>
 class Awaiter;
 
 }  // namespace detail
@@ -161,6 +177,11 @@ class Wait {
   /// What poll() returns inside its optional: result_type, or std::monostate
   /// for void.
   using output_type = std::conditional_t<std::is_void_v<result_type>, std::monostate, result_type>;
+  /// What a driver with a deadline returns: bool (false = the deadline
+  /// passed) where result_type is void, else std::optional<result_type>
+  /// (empty = the deadline passed).
+  using timed_result_type = std::conditional_t<std::is_void_v<result_type>, bool,
+                                               std::optional<result_type>>;
 
   /// A wait for `pred` on `primitive`, as wait_until makes it.
   Wait(Primitive& primitive, Pred pred) noexcept(std::is_nothrow_move_constructible_v<Pred>)
@@ -186,13 +207,7 @@ class Wait {
   /// waker's clone throws, unregistered.
   [[nodiscard]] std::optional<output_type> poll(const Waker& waker) {
     registrar_.begin_wait(this);
-    if constexpr (Stoppable) {
-      if (token_.stop_requested()) {
-        registrar_.unregister();
-        registrar_.end_wait(this);
-        return output_type{};
-      }
-    }
+    if (auto out = stopped()) return out;
     try {
       if (auto out = check()) {
         registrar_.end_wait(this);
@@ -201,17 +216,28 @@ class Wait {
       // Register before the re-check: a notification between the two checks
       // either is seen by the re-check or calls `waker`.
       registrar_.register_waker(waker, this);
-      if (auto out = check()) {
-        registrar_.unregister();
-        registrar_.end_wait(this);
-        return out;
-      }
+      if (auto out = check()) return finish(std::move(out));
     } catch (...) {
-      registrar_.unregister();
-      registrar_.end_wait(this);
+      finish(std::nullopt);
       throw;
     }
     return std::nullopt;
+  }
+
+  /// The last poll of a wait whose deadline has passed (this file's
+  /// "Deadline"): the stop check, one more check of the predicate, and the
+  /// registration withdrawn either way. Returns the output if the wait
+  /// completed (stopped, or the predicate held), nullopt if it timed out.
+  /// Throws what the predicate throws, unregistered.
+  [[nodiscard]] std::optional<output_type> expire() {
+    registrar_.begin_wait(this);
+    if (auto out = stopped()) return out;
+    try {
+      return finish(check());
+    } catch (...) {
+      finish(std::nullopt);
+      throw;
+    }
   }
 
   /// The token that stops this wait.
@@ -227,6 +253,18 @@ class Wait {
     if constexpr (!std::is_void_v<result_type>) return std::move(out);
   }
 
+  /// Turns the output of a wait with a deadline (nullopt: it timed out) into
+  /// the driver's result.
+  static timed_result_type into_timed_result(std::optional<output_type>&& out) noexcept(
+      std::is_nothrow_move_constructible_v<output_type>) {
+    if constexpr (std::is_void_v<result_type>) {
+      return out.has_value();
+    } else {
+      if (!out) return std::nullopt;
+      return timed_result_type(std::move(*out));
+    }
+  }
+
   /// co_await, resumed on the notifying thread (InlineExecutor). Defined in
   /// diatomic/coro.hpp: include it to co_await. The awaiter it returns is
   /// not for users to name or keep.
@@ -238,8 +276,21 @@ class Wait {
   template <Executor E>
   [[nodiscard]] auto resume_on(E executor) &&;
 
+  /// co_await with a deadline, resumed through `executor`, which must run
+  /// timers (a TimedExecutor: RunLoop::executor(), diatomic::asio_executor;
+  /// the inline executor is rejected at compile time). Yields
+  /// timed_result_type: the wait's result, or false / an empty optional if
+  /// the deadline passed first (this file's "Deadline"). A deadline on a
+  /// clock other than steady_clock is converted to it once. Defined in
+  /// diatomic/coro.hpp.
+  template <Executor E, class Clock, class Duration>
+  [[nodiscard]] auto resume_on(E executor, std::chrono::time_point<Clock, Duration> deadline) &&;
+  /// As above, with the deadline `timeout` from now (steady_clock).
+  template <Executor E, class Rep, class Period>
+  [[nodiscard]] auto resume_on(E executor, std::chrono::duration<Rep, Period> timeout) &&;
+
  private:
-  template <class, Executor>
+  template <class, Executor, bool>
   friend class detail::Awaiter;
 
   // Whether the primitive can say that no notifier is inside a waker call
@@ -249,6 +300,23 @@ class Wait {
   void unregister() noexcept { registrar_.unregister(); }
   void quiesce() const noexcept { registrar_.quiesce(); }
   [[nodiscard]] const void* primitive() const noexcept { return registrar_.primitive(); }
+
+  // The stop check that begins each poll: if stop was requested, the output
+  // "stopped", unregistered.
+  std::optional<output_type> stopped() {
+    if constexpr (Stoppable) {
+      if (token_.stop_requested()) return finish(output_type{});
+    }
+    return std::nullopt;
+  }
+
+  // Ends a poll that completes the wait (or throws): registration withdrawn.
+  std::optional<output_type> finish(std::optional<output_type>&& out) noexcept(
+      std::is_nothrow_move_constructible_v<output_type>) {
+    registrar_.unregister();
+    registrar_.end_wait(this);
+    return std::move(out);
+  }
 
   std::optional<output_type> check() {
     if constexpr (!kYieldsValue) {
