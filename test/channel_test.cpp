@@ -209,6 +209,92 @@ TEST(Channel, a_coroutine_destroyed_while_waiting_takes_no_message) {
   EXPECT_EQ(*rx.try_recv(), 9) << "the message stayed in the channel";
 }
 
+TEST(Channel, send_with_room_completes_at_once_and_moves_the_value) {
+  auto [tx, rx] = channel<std::unique_ptr<int>>(1);
+  auto value = std::make_unique<int>(3);
+  EXPECT_TRUE(block_on(tx.send(value)));
+  EXPECT_EQ(value, nullptr) << "moved into the channel";
+  EXPECT_EQ(**rx.try_recv(), 3);
+}
+
+TEST(Channel, send_of_an_rvalue_owns_it_until_sent) {
+  auto [tx, rx] = channel<std::unique_ptr<int>>(1);
+  EXPECT_TRUE(block_on(tx.send(std::make_unique<int>(4))));
+  EXPECT_EQ(**rx.try_recv(), 4);
+  rx.close();
+  EXPECT_FALSE(block_on(tx.send(std::make_unique<int>(5))));
+}
+
+Task send_one(const Sender<std::unique_ptr<int>>& tx, std::unique_ptr<int>& value,
+              std::optional<bool>& sent) {
+  sent = co_await tx.send(value);
+}
+
+TEST(Channel, a_send_on_a_full_channel_is_resumed_by_the_receive_that_makes_room) {
+  auto [tx, rx] = channel<std::unique_ptr<int>>(1);
+  EXPECT_TRUE(tx.try_send(std::make_unique<int>(1)));
+  auto value = std::make_unique<int>(2);
+  std::optional<bool> sent;
+  const Task task = send_one(tx, value, sent);
+  EXPECT_FALSE(task.finished()) << "full: the send waits";
+  EXPECT_NE(value, nullptr);
+  EXPECT_EQ(**rx.try_recv(), 1);  // makes room: resumes the send inline
+  EXPECT_TRUE(task.finished());
+  EXPECT_EQ(sent, std::optional<bool>(true));
+  EXPECT_EQ(value, nullptr);
+  EXPECT_EQ(**rx.try_recv(), 2);
+}
+
+TEST(Channel, closing_wakes_a_waiting_send_which_keeps_its_value) {
+  auto [tx, rx] = channel<std::unique_ptr<int>>(1);
+  EXPECT_TRUE(tx.try_send(std::make_unique<int>(1)));
+  auto value = std::make_unique<int>(2);
+  std::optional<bool> sent;
+  const Task task = send_one(tx, value, sent);
+  EXPECT_FALSE(task.finished());
+  { const Receiver<std::unique_ptr<int>> gone = std::move(rx); }  // closes
+  EXPECT_TRUE(task.finished());
+  EXPECT_EQ(sent, std::optional<bool>(false));
+  ASSERT_NE(value, nullptr) << "the value stayed with the sender";
+  EXPECT_EQ(*value, 2);
+}
+
+Task send_until_stopped(const Sender<int>& tx, int& value, std::stop_token token,
+                        std::optional<std::optional<bool>>& sent) {
+  sent = co_await tx.send(value, std::move(token));
+}
+
+TEST(Channel, a_stopped_send_keeps_its_value_and_sends_nothing) {
+  auto [tx, rx] = channel<int>(1);
+  EXPECT_TRUE(tx.try_send(1));
+  int value = 2;
+  std::stop_source stop;
+  std::optional<std::optional<bool>> sent;
+  const Task task = send_until_stopped(tx, value, stop.get_token(), sent);
+  EXPECT_FALSE(task.finished());
+  stop.request_stop();
+  EXPECT_TRUE(task.finished());
+  EXPECT_EQ(sent, std::optional<std::optional<bool>>(std::optional<bool>()));
+  EXPECT_EQ(*rx.try_recv(), 1);
+  EXPECT_FALSE(rx.try_recv()) << "the stopped send sent nothing";
+}
+
+TEST(Channel, a_coroutine_destroyed_while_sending_sends_nothing) {
+  auto [tx, rx] = channel<std::unique_ptr<int>>(1);
+  EXPECT_TRUE(tx.try_send(std::make_unique<int>(1)));
+  auto value = std::make_unique<int>(2);
+  std::optional<bool> sent;
+  {
+    Task task = send_one(tx, value, sent);
+    EXPECT_FALSE(task.finished());
+    task.destroy();
+  }
+  EXPECT_EQ(**rx.try_recv(), 1);
+  EXPECT_FALSE(rx.try_recv());
+  ASSERT_NE(value, nullptr);
+  EXPECT_EQ(*value, 2);
+}
+
 TEST(ChannelThreads, four_senders_and_a_blocked_receiver_deliver_each_message_once) {
   const Watchdog watchdog("channel: four senders, one blocked receiver");
   constexpr int kSenders = 4;
@@ -244,7 +330,7 @@ TEST(ChannelThreads, four_senders_and_a_blocked_receiver_deliver_each_message_on
 // The RMWs of the channel's own atomics and of the receiver's waker, counted.
 using CountedCore = detail::ChannelCore<int, CountingPolicy>;
 
-TEST(ChannelRmws, a_send_is_one_claim_and_one_notify_and_a_ready_receive_none) {
+TEST(ChannelRmws, a_send_is_one_claim_and_one_notify_and_a_receive_one_notify) {
   auto* core = new CountedCore(4);
   int v = 1;
   EXPECT_EQ(count_rmws([&] { EXPECT_EQ(core->try_send(v), CountedCore::Status::kDone); }), 2u)
@@ -252,7 +338,8 @@ TEST(ChannelRmws, a_send_is_one_claim_and_one_notify_and_a_ready_receive_none) {
   EXPECT_EQ(count_rmws([&] {
               EXPECT_EQ(core->try_recv([](int&&) noexcept {}), CountedCore::Status::kDone);
             }),
-            0u);
+            1u)
+      << "the senders' notify_one() with nobody waiting";
   EXPECT_EQ(count_rmws([&] { EXPECT_EQ(core->try_recv([](int&&) noexcept {}),
                                        CountedCore::Status::kEmpty); }),
             0u);
@@ -271,8 +358,8 @@ TEST(ChannelRmws, a_busy_receiver_pays_no_registration) {
   const Waker waker = target.waker();
   Wait<CountedCore::RxWaker, detail::RecvOne<int, CountingPolicy>, false> wait(
       core->rx_waker(), detail::RecvOne<int, CountingPolicy>{core});
-  EXPECT_EQ(count_rmws([&] { EXPECT_TRUE(wait.poll(waker)); }), 0u)
-      << "a message was there: no registration";
+  EXPECT_EQ(count_rmws([&] { EXPECT_TRUE(wait.poll(waker)); }), 1u)
+      << "a message was there: no registration, only the senders' notify_one()";
   EXPECT_EQ(target.clones(), 0);
   EXPECT_FALSE(core->drop_receiver());
   EXPECT_TRUE(core->drop_sender());

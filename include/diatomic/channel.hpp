@@ -3,12 +3,15 @@
 /// A bounded multi-producer, single-consumer channel: `diatomic::channel<T>(n)`
 /// makes a Sender (copy it to every producer) and a Receiver (the one
 /// consumer) around a lock-free ring of n slots, allocated once. The receiver
-/// waits through a DiatomicWaker: recv() is a wait object, run by block_on or
+/// waits through a DiatomicWaker, senders waiting for room through a
+/// WaiterList: recv() and send() are wait objects, run by block_on or
 /// co_await like any `wait_until`.
 ///
 ///   auto [tx, rx] = diatomic::channel<int>(1024);
-///   std::thread producer([tx = std::move(tx)] { (void)tx.try_send(42); });  // last Sender gone: closed
-///   while (std::optional<int> v = diatomic::block_on(rx.recv())) use(*v);   // empty: closed, drained
+///   std::thread producer([tx = std::move(tx)]() mutable {
+///     for (int v = 0; v < 10; ++v) diatomic::block_on(tx.send(v));  // waits while full
+///   });                                                  // its Sender goes: closed
+///   while (std::optional<int> v = diatomic::block_on(rx.recv())) use(*v);  // empty: closed, drained
 ///   producer.join();
 ///
 /// The ring is Dmitry Vyukov's bounded MPMC queue (a sequence number per
@@ -17,11 +20,12 @@
 /// consumer (detail/channel_core.hpp).
 ///
 /// Contract (quote this):
-///   Delivery. Each message a send accepted (try_send returned true) is
-///   received exactly once, in the order the senders claimed their
-///   positions (per sender: the order it sent), or destroyed with the
-///   channel if the Receiver is gone. A send that did not accept its message
-///   hands it back (SendResult::value()).
+///   Delivery. Each message a send accepted (try_send returned true, send
+///   yielded true) is received exactly once, in the order the senders
+///   claimed their positions (per sender: the order it sent), or destroyed
+///   with the channel if the Receiver is gone. A send that did not accept its
+///   message gives it back: try_send in SendResult::value(), send by never
+///   moving from the caller's variable.
 ///   Memory. Everything a sender wrote before a send that accepted a message
 ///   happens before the receive that returns that message. Everything a
 ///   thread wrote before close() happens before a receive that reports the
@@ -32,23 +36,29 @@
 ///   send that claimed its position before the close is delivered (the
 ///   receiver takes it before it reports closed, waiting for it if its
 ///   sender is still writing it); a send after the close returns its value
-///   (closed). A receive reports closed only when the channel is closed and
-///   every message sent before the close was taken.
+///   (closed). Closing wakes every sender waiting for room, whose send then
+///   yields false. A receive reports closed only when the channel is closed
+///   and every message sent before the close was taken.
 ///   Full. try_send reports full when the slot at its position still holds
 ///   a message of the previous lap: a receive that happens before the
 ///   try_send is always seen, a receive still in progress (or one the
 ///   sender's thread has not yet seen) may not be.
-///   Progress. Sends are lock-free (a send retries only when another send
-///   claimed the position it tried) and never block; with nobody waiting, a
-///   send is one compare-exchange, one store and the waker's notify() (one
-///   RMW). A sender stopped between its claim and its write delays the
-///   receiver at that position (and the messages after it) until it resumes,
-///   as in every Vyukov queue. A receive is a load and a store, with no RMW
-///   when a message is there (a busy receiver never registers).
-///   Cancellation. A recv wait stopped by its std::stop_token, or a coroutine
+///   Progress. try_send is lock-free (it retries only when another send
+///   claimed the position it tried) and never waits for another thread: a
+///   slot still in use by the previous lap is "full". With nobody waiting, a
+///   send is one compare-exchange, one store and the DiatomicWaker's
+///   notify() (one RMW). A sender stopped between its claim and its write
+///   delays the receiver at that position (and the messages after it) until
+///   it resumes, as in every Vyukov queue. A receive that finds a message is
+///   a load, a store and the WaiterList's notify_one() (one RMW with nobody
+///   waiting), with no registration: a busy receiver never registers, nor
+///   does a send that finds room.
+///   Cancellation. A recv stopped by its std::stop_token, or a coroutine
 ///   destroyed while suspended in it, takes no message: a message is taken
-///   only by the poll that completes the wait, which returns it. No message
-///   is lost or duplicated.
+///   only by the poll that completes the wait, which returns it. A send
+///   stopped or destroyed so leaves its value with the caller: the value is
+///   moved only by the poll that completes the send. No message is lost or
+///   duplicated.
 ///   Handles. Sender is copyable: copying one is one RMW (relaxed), dropping
 ///   one is one RMW (acq_rel); the last one also closes and releases the
 ///   shared state. Receiver is move-only; dropping it closes and destroys
@@ -191,8 +201,41 @@ class Sender {
     }
   }
 
+  /// A wait for room: block_on(tx.send(value)) or co_await tx.send(value)
+  /// (include diatomic/block_on.hpp or diatomic/coro.hpp). It yields true
+  /// once `value` was moved into the channel, false if the channel is
+  /// closed. `value` is the caller's and must outlive the wait: it is moved
+  /// from only when sent, so a send that ends otherwise (closed, stopped, a
+  /// coroutine destroyed while suspended in it) leaves it to the caller.
+  /// Waits on the channel's WaiterList, woken by each receive and by close;
+  /// a send that finds room does not register. Any number of threads.
+  [[nodiscard]] auto send(T& value) const {
+    return core().tx_waiters().wait_until(
+        detail::SendOne<T, detail::StdAtomicPolicy>{&core(), &value});
+  }
+  /// As above, stopped by a stop request on `token`: yields
+  /// std::optional<bool>, empty if stopped (then `value` was not sent).
+  [[nodiscard]] auto send(T& value, std::stop_token token) const {
+    return core().tx_waiters().wait_until(
+        detail::SendOne<T, detail::StdAtomicPolicy>{&core(), &value}, std::move(token));
+  }
+  /// As send(T&), for a value the caller gives away: the wait owns it, and
+  /// destroys it if the send ends without sending (closed, stopped, a
+  /// coroutine destroyed). Pass an lvalue to keep it in those cases.
+  [[nodiscard]] auto send(T&& value) const {
+    return core().tx_waiters().wait_until(
+        detail::SendOwned<T, detail::StdAtomicPolicy>{&core(), std::move(value)});
+  }
+  /// As above, stopped by a stop request on `token` (std::optional<bool>,
+  /// empty if stopped).
+  [[nodiscard]] auto send(T&& value, std::stop_token token) const {
+    return core().tx_waiters().wait_until(
+        detail::SendOwned<T, detail::StdAtomicPolicy>{&core(), std::move(value)},
+        std::move(token));
+  }
+
   /// Closes the channel (see the contract: linearisable with sends) and
-  /// wakes the receiver. Idempotent.
+  /// wakes the receiver and every waiting sender. Idempotent.
   void close() const noexcept { core().close(); }
 
   /// The number of slots.
@@ -275,8 +318,9 @@ class Receiver {
         detail::RecvMany<T, detail::StdAtomicPolicy>{&core(), &out, max}, std::move(token));
   }
 
-  /// Closes the channel: sends fail from now on (their values come back);
-  /// the messages sent before stay to be received. Idempotent.
+  /// Closes the channel: sends fail from now on (their values come back),
+  /// waiting senders are woken and their sends yield false; the messages
+  /// sent before stay to be received. Idempotent.
   void close() noexcept { core().close(); }
 
   /// The number of slots.

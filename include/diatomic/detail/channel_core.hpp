@@ -16,7 +16,9 @@
 #include <diatomic/config.hpp>
 #include <diatomic/detail/atomic_policy.hpp>
 #include <diatomic/detail/diatomic_core.hpp>
+#include <diatomic/detail/waiter_list_core.hpp>
 #include <diatomic/diatomic_waker.hpp>
+#include <diatomic/waiter_list.hpp>
 
 #include <algorithm>
 #include <bit>
@@ -45,10 +47,13 @@ namespace detail {
 //   p + 1      full: it holds the message sent at position p
 // The send at p moves it from p to p + 1 (after writing the message), the
 // receive at p from p + 1 to p + one lap (after moving the message out):
-// free for the next lap.
+// free for the next lap. A send at p that finds a stamp below p (the
+// previous lap's p - one lap, still being written, or p - one lap + 1, not
+// yet received) reports the ring full: it never waits for another send.
 //
-// The receiver's waker is a DiatomicWaker for the std policy (the wait is
-// then a plain Wait<DiatomicWaker, ...>), the bare state machine otherwise.
+// The receiver's waker is a DiatomicWaker and the senders' waiters are a
+// WaiterList for the std policy (the waits are then plain Wait<DiatomicWaker,
+// ...> and Wait<WaiterList, ...>), the bare state machines otherwise.
 template <class T, class Policy>
 class ChannelCore {
   static_assert(std::is_nothrow_move_constructible_v<T>,
@@ -59,8 +64,9 @@ class ChannelCore {
   using Atomic = typename Policy::template Atomic<U>;
 
  public:
-  using RxWaker = std::conditional_t<std::is_same_v<Policy, StdAtomicPolicy>, DiatomicWaker,
-                                     DiatomicCore<Policy>>;
+  static constexpr bool kStd = std::is_same_v<Policy, StdAtomicPolicy>;
+  using RxWaker = std::conditional_t<kStd, DiatomicWaker, DiatomicCore<Policy>>;
+  using TxWaiters = std::conditional_t<kStd, WaiterList, WaiterListCore<Policy>>;
   enum class Status : unsigned char { kDone, kEmpty, kFull, kClosed };
 
   /// The largest capacity: positions must keep at least two bits of lap.
@@ -95,6 +101,7 @@ class ChannelCore {
 
   [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
   [[nodiscard]] RxWaker& rx_waker() noexcept { return rx_waker_; }
+  [[nodiscard]] TxWaiters& tx_waiters() noexcept { return tx_waiters_; }
 
   // Producer side, any thread. Moves `value` into the ring (kDone), or
   // leaves it alone and returns kFull or kClosed. Lock-free: the loop
@@ -129,9 +136,10 @@ class ChannelCore {
           rx_waker_.notify();
           return Status::kDone;
         }
-      } else if (stamp + one_lap_ == tail + 1) {
-        // The slot still holds the message of the previous lap: full, unless
-        // the tail we read is old. Ordering: relaxed, as the first load.
+      } else if (static_cast<std::ptrdiff_t>(stamp - tail) < 0) {
+        // The slot is still the previous lap's: its send has not finished
+        // writing, or its message was not received yet. Full, unless the
+        // tail we read is old. Ordering: relaxed, as the first load.
         const std::size_t now = tail_.load(std::memory_order_relaxed);
         if (now == tail) return Status::kFull;
         tail = now;
@@ -145,7 +153,7 @@ class ChannelCore {
 
   // Either side, any thread; idempotent. Sends that claim a position after
   // it return kClosed; the receiver still takes every message whose claim
-  // came before it. Then wakes the receiver.
+  // came before it. Then wakes the receiver and every waiting sender.
   //
   //   tail (M)  ->  tail (M)
   //   p    0        p    1     closed: no claim succeeds any more
@@ -156,11 +164,14 @@ class ChannelCore {
     // close() happens before a receive that reports the channel closed.
     tail_.fetch_or(mark_, std::memory_order_release);
     rx_waker_.notify();
+    tx_waiters_.notify_all();
   }
 
   // Consumer side, one call at a time. Calls take(T&&) (noexcept) with the
-  // message at the head and returns kDone, or returns kEmpty, or kClosed
-  // once the channel is closed and every message was taken.
+  // message at the head, wakes a sender waiting for room (the waiter list's
+  // notify_one: one RMW with nobody waiting) and returns kDone; or returns
+  // kEmpty, or kClosed once the channel is closed and every message was
+  // taken.
   template <class Take>
   [[nodiscard]] Status try_recv(Take&& take) noexcept {
     Slot& slot = slots_[head_ & (mark_ - 1)];
@@ -169,6 +180,7 @@ class ChannelCore {
     // our move out.
     if (slot.stamp.load(std::memory_order_acquire) == head_ + 1) {
       this->take(std::forward<Take>(take));
+      tx_waiters_.notify_one();
       return Status::kDone;
     }
     // Ordering[channel.recv.closed]: acquire, pairs with close's release
@@ -272,6 +284,8 @@ class ChannelCore {
   // On a line of its own (DiatomicWaker's layout); only its notify() is
   // shared.
   alignas(kCacheLine) RxWaker rx_waker_;
+  // The senders waiting for room; the receiver notifies it.
+  alignas(kCacheLine) TxWaiters tx_waiters_;
 };
 
 // The predicate of recv(): a message (the wait yields std::optional<T> with
@@ -288,6 +302,36 @@ struct RecvOne {
     if (status == ChannelCore<T, Policy>::Status::kClosed) out.emplace();
     return out;
   }
+};
+
+// The predicate of send(value): moves `*value` into the channel once a slot
+// is free (the wait yields true), or yields false once the channel is closed,
+// leaving `*value` alone; not ready while the ring is full.
+template <class T, class Policy>
+struct SendOne {
+  ChannelCore<T, Policy>* core;
+  T* value;
+
+  std::optional<bool> operator()() const noexcept {
+    switch (core->try_send(*value)) {
+      case ChannelCore<T, Policy>::Status::kDone:
+        return true;
+      case ChannelCore<T, Policy>::Status::kClosed:
+        return false;
+      default:
+        return std::nullopt;
+    }
+  }
+};
+
+// The predicate of send(std::move(value)): as SendOne, over a value of its
+// own, which goes with the wait if the send does not happen.
+template <class T, class Policy>
+struct SendOwned {
+  ChannelCore<T, Policy>* core;
+  T value;
+
+  std::optional<bool> operator()() noexcept { return SendOne<T, Policy>{core, &value}(); }
 };
 
 // The predicate of recv_many(out, max): appends every message ready, up to

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: MIT
+// Channel scenarios over the library's own channel state (ChannelCore over
+// the explorer policy) and its own recv wait: see channel_scenarios.hpp.
+#include "channel_scenarios.hpp"
+
+#include <diatomic/detail/channel_core.hpp>
+#include <diatomic/wait.hpp>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace diatomic::explorer {
+namespace {
+
+using Core = detail::ChannelCore<int, Policy>;
+using RecvWait = Wait<Core::RxWaker, detail::RecvOne<int, Policy>, true>;
+
+// The receiver's waker: its wake hands the receiver a token (and what the
+// waking thread did before, as this_thread::park() does); park() waits for
+// one. It owns no reference: every copy points to the one receiver.
+class Wakeup {
+ public:
+  [[nodiscard]] Waker waker() { return Waker::adopt(this, &kVTable); }
+
+  void park() {
+    Scheduler& scheduler = *Scheduler::active();
+    scheduler.point();
+    scheduler.record("park", "receiver", token_ ? "token already there" : "blocks");
+    if (!token_) {
+      waiter_ = Scheduler::self();
+      scheduler.block();
+      scheduler.record("unparked", "receiver", "");
+    }
+    token_ = false;
+    scheduler.acquire_from(woken_by_);
+  }
+
+ private:
+  static void* clone(void* data) { return data; }
+  static void wake_by_ref(void* data) noexcept {
+    Wakeup& self = *static_cast<Wakeup*>(data);
+    Scheduler& scheduler = *Scheduler::active();
+    self.token_ = true;
+    scheduler.release_to(self.woken_by_);
+    if (self.waiter_ >= 0) scheduler.unblock(std::exchange(self.waiter_, -1));
+    scheduler.record("wake", "receiver", "");
+  }
+  static void wake(void* data) noexcept { wake_by_ref(data); }
+  static void drop(void*) noexcept {}
+  static constexpr WakerVTable kVTable{&clone, &wake, &wake_by_ref, &drop};
+
+  // Touched only by the thread holding the scheduler's baton.
+  bool token_ = false;
+  int waiter_ = -1;
+  View woken_by_;
+};
+
+class ChannelRun final : public Execution {
+ public:
+  explicit ChannelRun(const ChannelScenario& scenario)
+      : scenario_(scenario),
+        core_(new Core(scenario.capacity)),
+        accepted_(scenario.producers.size()) {
+    // Every producer holds a Sender: the first came with the channel.
+    for (std::size_t i = 1; i < scenario.producers.size(); ++i) core_->add_sender();
+  }
+  ChannelRun(const ChannelRun&) = delete;
+  ChannelRun& operator=(const ChannelRun&) = delete;
+  ~ChannelRun() override {
+    if (!freed_) delete core_;  // a schedule that failed before the last handle went
+  }
+
+  std::vector<Thread> threads() override {
+    std::vector<Thread> threads;
+    threads.push_back({"receiver", [this] { receive(); }});
+    for (std::size_t p = 0; p < scenario_.producers.size(); ++p) {
+      threads.push_back({fmt::format("producer{}", p), [this, p] { produce(p); }});
+    }
+    if (scenario_.cancel_first_wait) {
+      threads.push_back({"canceller", [this] { stop_.request_stop(); }});
+    }
+    return threads;
+  }
+
+  std::optional<std::string> check() override {
+    if (!freed_) return "the channel's state outlived its last handle";
+    if (!closed_seen_) return "the receiver never saw the channel closed";
+    std::vector<int> next(scenario_.producers.size(), 0);
+    for (int message : received_) {
+      const auto producer = static_cast<std::size_t>(message / 100);
+      const std::vector<int>& accepted = accepted_[producer];
+      const auto at = static_cast<std::size_t>(next[producer]);
+      if (at >= accepted.size() || accepted[at] != message) {
+        return fmt::format("message {} received out of order, twice, or after it was handed "
+                           "back (producer{} had {} accepted)",
+                           message, producer, fmt::join(accepted, ","));
+      }
+      ++next[producer];
+    }
+    for (std::size_t p = 0; p < accepted_.size(); ++p) {
+      if (static_cast<std::size_t>(next[p]) != accepted_[p].size()) {
+        return fmt::format("producer{}'s messages {} were accepted but only {} received", p,
+                           fmt::join(accepted_[p], ","), next[p]);
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  void produce(std::size_t producer) {
+    int seq = 0;
+    for (ChannelStep step : scenario_.producers[producer]) {
+      if (step == ChannelStep::kClose) {
+        core_->close();
+        continue;
+      }
+      int message = static_cast<int>(producer) * 100 + seq++;
+      for (;;) {
+        const int frees = room_made_seen();
+        const Core::Status status = core_->try_send(message);
+        if (status == Core::Status::kDone) {
+          accepted_[producer].push_back(message);
+          break;
+        }
+        if (status == Core::Status::kClosed) break;  // handed back: must never be received
+        wait_for_room(frees);
+      }
+    }
+    release(core_->drop_sender());
+  }
+
+  // The receiver's takes so far, and what it did before them: as a sender's
+  // wait for room would learn it from the receiver's notification.
+  int room_made_seen() {
+    Scheduler::active()->acquire_from(room_published_);
+    return frees_;
+  }
+  // Full: sleeps until the receiver has taken a message since `frees` was
+  // read (before the try_send), or the channel went away. A model of a
+  // sender's wait for room, made of plain code between scheduling points,
+  // so that it loses no wake-up of its own: it checks only what the channel
+  // reported.
+  void wait_for_room(int frees) {
+    if (frees_ != frees || receiver_gone_) return;
+    room_waiters_.push_back(Scheduler::self());
+    Scheduler::active()->block();
+  }
+  void room_made() {
+    ++frees_;
+    Scheduler::active()->release_to(room_published_);
+    for (int waiter : room_waiters_) Scheduler::active()->unblock(waiter);
+    room_waiters_.clear();
+  }
+
+  void receive() {
+    const Waker waker = wakeup_.waker();
+    bool cancellable = scenario_.cancel_first_wait;
+    int taken = 0;
+    for (;;) {
+      const std::optional<std::optional<int>> got =
+          wait(waker, cancellable ? stop_.get_token() : std::stop_token());
+      if (!got) {  // stopped: a new wait, without a stop token
+        cancellable = false;
+        if (scenario_.bug == ChannelBug::kCancelledWaitDropsItsMessage) {
+          if (core_->try_recv([](int&&) noexcept {}) == Core::Status::kDone) room_made();
+        }
+        continue;
+      }
+      if (!*got) break;
+      room_made();
+      received_.push_back(**got);
+      if (++taken == scenario_.receiver_closes_after) core_->close();
+    }
+    closed_seen_ = true;
+    receiver_gone_ = true;
+    room_made();
+    release(core_->drop_receiver());
+  }
+
+  // One recv wait, driven as block_on drives it: poll, park, poll again; a
+  // stop request wakes the receiver through the wait's stop callback.
+  // Returns empty if stopped.
+  std::optional<std::optional<int>> wait(const Waker& waker, std::stop_token token) {
+    struct WakeOnStop {
+      const Waker* waker;
+      void operator()() const noexcept { waker->wake_by_ref(); }
+    };
+    const std::stop_callback<WakeOnStop> on_stop(token, WakeOnStop{&waker});
+    RecvWait recv(core_->rx_waker(), detail::RecvOne<int, Policy>{core_}, std::move(token));
+    for (;;) {
+      if (auto out = recv.poll(waker)) return RecvWait::into_result(std::move(*out));
+      wakeup_.park();
+    }
+  }
+
+  // A handle went; the last one frees the state (on this thread: each
+  // atomic's destructor checks that every store to it happens before).
+  void release(bool last) {
+    if (!last) return;
+    delete core_;
+    freed_ = true;
+  }
+
+  const ChannelScenario& scenario_;
+  Core* core_;
+  Wakeup wakeup_;
+  std::stop_source stop_;
+  // Touched only by the thread holding the baton; read by check().
+  std::vector<std::vector<int>> accepted_;  // per producer, in order
+  std::vector<int> received_;
+  bool closed_seen_ = false;
+  bool receiver_gone_ = false;
+  int frees_ = 0;                  // messages the receiver took so far
+  std::vector<int> room_waiters_;  // producers asleep on a full channel
+  View room_published_;            // what the receiver did before its latest take
+  bool freed_ = false;
+};
+
+}  // namespace
+
+ChannelScenario with_stale_reads(ChannelScenario scenario, int preemption_bound) {
+  scenario.stale_reads = 1;
+  scenario.spurious_failures = 1;
+  scenario.preemption_bound = preemption_bound;
+  return scenario;
+}
+
+Result explore_channel(const ChannelScenario& scenario) {
+  policy_config() = PolicyConfig{.weaken = scenario.weaken};
+  Scheduler scheduler(Options{.preemption_bound = scenario.preemption_bound,
+                              .stale_reads = scenario.stale_reads,
+                              .spurious_failures = scenario.spurious_failures});
+  Result result = scheduler.explore([&] { return std::make_unique<ChannelRun>(scenario); });
+  policy_config() = PolicyConfig{};
+  return result;
+}
+
+namespace bugs {
+
+std::memory_order publish_message_relaxed(const Operation& op, OrderRole,
+                                          std::memory_order order) {
+  const bool publishes = std::string_view(op.op) == "store" &&
+                         std::string_view(op.site.function).find("try_send") != std::string_view::npos;
+  return publishes ? std::memory_order_relaxed : order;
+}
+
+}  // namespace bugs
+}  // namespace diatomic::explorer
