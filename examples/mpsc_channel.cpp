@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: MIT
-// A capacity-1 MPSC channel: several sender threads try_send non-zero values
-// into one atomic slot and notify; one receiver waits with wait_until, first
-// parked with block_on, then as a coroutine resumed on a RunLoop. Prints a
-// summary per receiver; exits 1 unless every value arrived exactly once.
+// diatomic::channel: four sender threads send numbered values through a
+// bounded channel of 64 slots to one receiver; the last sender to finish
+// drops the last Sender, which closes the channel. The receiver takes values
+// until recv reports the channel closed and drained: first parked with
+// block_on(rx.recv()), then as a coroutine resumed on a RunLoop, taking up to
+// 32 values per wake-up with co_await rx.recv_many(...). Exits 1 unless every
+// value arrived exactly once.
 #include <diatomic/diatomic.hpp>
 
-#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "detached.hpp"
@@ -19,37 +22,7 @@ namespace {
 constexpr unsigned kSenders = 4;
 constexpr std::uint64_t kPerSender = 100000;
 constexpr std::uint64_t kTotal = kSenders * kPerSender;
-
-class Channel {
- public:
-  // Fails (returns false) when the slot is full.
-  bool try_send(std::uint64_t value) {
-    std::uint64_t empty = 0;
-    if (!slot_.compare_exchange_strong(empty, value, std::memory_order_release,
-                                       std::memory_order_relaxed)) {
-      return false;
-    }
-    source_.notify();
-    return true;
-  }
-
-  std::optional<std::uint64_t> try_recv() {
-    const std::uint64_t value = slot_.exchange(0, std::memory_order_acquire);
-    if (value == 0) return std::nullopt;
-    return value;
-  }
-
-  // The receive: block_on(channel.recv()) or co_await channel.recv(). The
-  // wait registers before its re-check, so a send in between is never lost.
-  auto recv() {
-    return sink_.wait_until([this] { return try_recv(); });
-  }
-
- private:
-  std::atomic<std::uint64_t> slot_{0};
-  diatomic::WakeSink sink_;
-  diatomic::WakeSource source_ = sink_.source();
-};
+constexpr std::size_t kCapacity = 64;
 
 // Records each value; reports whether each of 1..kTotal came exactly once.
 class Tally {
@@ -59,8 +32,9 @@ class Tally {
     std::uint64_t once = 0;
     for (std::uint64_t v = 1; v <= kTotal; ++v) once += seen_[v] == 1 ? 1 : 0;
     const bool ok = once == kTotal;
-    std::printf("mpsc_channel (%s): %u senders x %llu values -> %llu received exactly once: %s\n",
-                receiver, kSenders, static_cast<unsigned long long>(kPerSender),
+    std::printf("mpsc_channel (%s): %u senders x %llu values through %zu slots -> %llu received "
+                "exactly once, then closed: %s\n",
+                receiver, kSenders, static_cast<unsigned long long>(kPerSender), kCapacity,
                 static_cast<unsigned long long>(once), ok ? "ok" : "BROKEN");
     return ok;
   }
@@ -69,12 +43,21 @@ class Tally {
   std::vector<unsigned> seen_ = std::vector<unsigned>(kTotal + 1, 0);
 };
 
-std::vector<std::thread> start_senders(Channel& channel) {
+// Each thread gets its own copy of the Sender; the original is dropped
+// here, so the channel closes when the last thread's copy goes.
+std::vector<std::thread> start_senders(diatomic::Sender<std::uint64_t> tx) {
   std::vector<std::thread> senders;
   for (unsigned s = 0; s < kSenders; ++s) {
-    senders.emplace_back([&channel, s] {
+    senders.emplace_back([tx, s] {
       for (std::uint64_t i = 1; i <= kPerSender; ++i) {
-        while (!channel.try_send(s * kPerSender + i)) std::this_thread::yield();
+        std::uint64_t value = s * kPerSender + i;
+        for (;;) {
+          diatomic::SendResult<std::uint64_t> r = tx.try_send(value);
+          if (r) break;
+          // Full: the value comes back; let the receiver run and try again.
+          value = std::move(r).value();
+          std::this_thread::yield();
+        }
       }
     });
   }
@@ -82,27 +65,29 @@ std::vector<std::thread> start_senders(Channel& channel) {
 }
 
 bool receive_with_block_on() {
-  Channel channel;
+  auto [tx, rx] = diatomic::channel<std::uint64_t>(kCapacity);
+  std::vector<std::thread> senders = start_senders(std::move(tx));
   Tally tally;
-  std::vector<std::thread> senders = start_senders(channel);
-  for (std::uint64_t n = 0; n < kTotal; ++n) tally.add(diatomic::block_on(channel.recv()));
+  while (std::optional<std::uint64_t> value = diatomic::block_on(rx.recv())) tally.add(*value);
   for (auto& t : senders) t.join();
   return tally.report("block_on");
 }
 
-Detached receive(Channel& channel, Tally& tally, diatomic::RunLoop& loop) {
-  for (std::uint64_t n = 0; n < kTotal; ++n) {
-    tally.add(co_await channel.recv().resume_on(loop.executor()));
+Detached receive(diatomic::Receiver<std::uint64_t>& rx, Tally& tally, diatomic::RunLoop& loop) {
+  std::vector<std::uint64_t> batch;
+  while (co_await rx.recv_many(batch, 32).resume_on(loop.executor()) > 0) {
+    for (std::uint64_t value : batch) tally.add(value);
+    batch.clear();
   }
   loop.stop();
 }
 
 bool receive_with_co_await() {
-  Channel channel;
+  auto [tx, rx] = diatomic::channel<std::uint64_t>(kCapacity);
   Tally tally;
   diatomic::RunLoop loop;
-  receive(channel, tally, loop);  // runs until its first wait suspends
-  std::vector<std::thread> senders = start_senders(channel);
+  receive(rx, tally, loop);  // runs until its first wait suspends
+  std::vector<std::thread> senders = start_senders(std::move(tx));
   loop.run();  // resumes the receiver on this thread until it calls stop()
   for (auto& t : senders) t.join();
   return tally.report("co_await");
