@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -293,6 +294,20 @@ TEST(Channel, a_coroutine_destroyed_while_sending_sends_nothing) {
   EXPECT_FALSE(rx.try_recv());
   ASSERT_NE(value, nullptr);
   EXPECT_EQ(*value, 2);
+}
+
+TEST(Channel, recv_and_send_with_a_deadline_take_and_lose_nothing_when_they_time_out) {
+  using namespace std::chrono_literals;
+  auto [tx, rx] = channel<int>(1);
+  EXPECT_EQ(block_on(rx.recv(), 1ms), std::nullopt) << "empty: timed out";
+  EXPECT_TRUE(tx.try_send(1));
+  EXPECT_EQ(block_on(rx.recv(), 1ms), std::optional<std::optional<int>>(1));
+  EXPECT_TRUE(tx.try_send(2));
+  int value = 3;
+  EXPECT_EQ(block_on(tx.send(value), 1ms), std::nullopt) << "full: timed out";
+  EXPECT_EQ(value, 3);
+  EXPECT_EQ(*rx.try_recv(), 2);
+  EXPECT_FALSE(rx.try_recv()) << "the timed-out send sent nothing";
 }
 
 TEST(ChannelThreads, four_senders_and_a_blocked_receiver_deliver_each_message_once) {

@@ -57,8 +57,10 @@
 ///   destroyed while suspended in it, takes no message: a message is taken
 ///   only by the poll that completes the wait, which returns it. A send
 ///   stopped or destroyed so leaves its value with the caller: the value is
-///   moved only by the poll that completes the send. No message is lost or
-///   duplicated.
+///   moved only by the poll that completes the send. A deadline
+///   (block_on(rx.recv(), timeout), resume_on(executor, deadline)) ends a
+///   wait with one last poll: a message it takes is returned, and a wait
+///   that timed out took or sent nothing. No message is lost or duplicated.
 ///   Handles. Sender is copyable: copying one is one RMW (relaxed), dropping
 ///   one is one RMW (acq_rel); the last one also closes and releases the
 ///   shared state. Receiver is move-only; dropping it closes and destroys
