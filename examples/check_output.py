@@ -4,15 +4,20 @@
 regular expression found in what it printed (each on some line).
 
 usage: check_output.py EXECUTABLE REGEX...
+The program runs through the command in DIATOMIC_RUNNER, if set (qemu-user or
+Wine for a cross build).
 """
+import os
 import re
+import shlex
 import subprocess
 import sys
 
 
 def main() -> int:
     exe, patterns = sys.argv[1], sys.argv[2:]
-    run = subprocess.run([exe], capture_output=True, text=True, check=False)
+    runner = shlex.split(os.environ.get("DIATOMIC_RUNNER", ""))
+    run = subprocess.run(runner + [exe], capture_output=True, text=True, check=False)
     sys.stdout.write(run.stdout)
     sys.stderr.write(run.stderr)
     ok = run.returncode == 0

@@ -21,7 +21,10 @@
 #include <functional>
 #include <memory>
 #include <stdexcept>
+#include <version>
+#if defined(__cpp_lib_jthread)
 #include <stop_token>
+#endif
 #include <thread>
 #include <type_traits>
 #include <variant>
@@ -294,6 +297,7 @@ struct CountStops {
 // token stores no std::stop_callback.
 static_assert(std::is_empty_v<detail::StopHook<false, CountStops>>);
 
+#if defined(__cpp_lib_jthread)  // std::stop_token
 TEST(StopHook, a_stop_request_while_armed_calls_it) {
   std::stop_source source;
   int calls = 0;
@@ -323,6 +327,7 @@ TEST(StopHook, a_stop_request_after_disarm_does_not_call_it) {
   source.request_stop();
   EXPECT_EQ(calls, 0);
 }
+#endif  // __cpp_lib_jthread
 
 }  // namespace
 }  // namespace diatomic::test

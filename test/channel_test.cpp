@@ -17,7 +17,10 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <version>
+#if defined(__cpp_lib_jthread)
 #include <stop_token>
+#endif
 #include <thread>
 #include <vector>
 
@@ -148,6 +151,7 @@ TEST(Channel, messages_left_when_every_handle_goes_are_destroyed) {
   EXPECT_EQ(Tracked::alive.load(), 0);
 }
 
+#if defined(__cpp_lib_jthread)  // std::stop_token
 TEST(Channel, a_stopped_recv_takes_no_message) {
   auto [tx, rx] = channel<int>(2);
   EXPECT_TRUE(tx.try_send(4));
@@ -159,6 +163,7 @@ TEST(Channel, a_stopped_recv_takes_no_message) {
   EXPECT_TRUE(tx.try_send(5));
   EXPECT_EQ(block_on(rx.recv(running.get_token())), std::optional<std::optional<int>>(5));
 }
+#endif  // __cpp_lib_jthread
 
 TEST(Channel, recv_many_takes_what_is_there_up_to_max) {
   auto [tx, rx] = channel<int>(8);
@@ -172,9 +177,11 @@ TEST(Channel, recv_many_takes_what_is_there_up_to_max) {
   tx.close();
   EXPECT_EQ(block_on(rx.recv_many(out, 100)), 1u) << "drained first";
   EXPECT_EQ(block_on(rx.recv_many(out, 100)), 0u) << "then closed";
+#if defined(__cpp_lib_jthread)
   std::stop_source stop;
   stop.request_stop();
   EXPECT_EQ(block_on(rx.recv_many(out, 1, stop.get_token())), std::nullopt);
+#endif
 }
 
 Task receive_all(Receiver<int>& rx, std::vector<int>& got) {

@@ -12,7 +12,8 @@ lists every header it pulls in, nested; a --placed-only header is placed but
 not compiled (an adapter whose library is not installed). The check fails,
 naming the offending include and the header that made it, if a header pulls
 in a project header of a higher layer than its own, a project header the list
-does not place, or <thread> / <coroutine> below the layer that may use them;
+does not place, or <thread>, <stop_token> or <coroutine> below the layer that may use
+them;
 if a header does not compile on its own; or if a header in SOURCE_INCLUDE_DIR
 (a .hpp, or a .hpp.in that is configured into one) is not in the list.
 """
@@ -23,7 +24,7 @@ import sys
 LAYER_OF = {}  # "diatomic/HEADER" -> rank of its layer, from the command line
 NAMES = []  # the layers' names, lowest first
 # Standard headers that only the upper layers may pull in: the lowest layer allowed.
-STD_FLOOR_LAYER = {"thread": "waits", "coroutine": "drivers"}
+STD_FLOOR_LAYER = {"thread": "waits", "stop_token": "waits", "coroutine": "drivers"}
 STD_FLOOR = {}  # standard header -> rank, once the layers are known
 
 

@@ -15,7 +15,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <optional>
+#include <version>
+#if defined(__cpp_lib_jthread)
 #include <stop_token>
+#endif
 #include <thread>
 
 #include "coro_task.hpp"
@@ -106,6 +109,7 @@ TEST(BlockOnDeadline, a_notification_before_the_deadline_returns_the_value) {
   EXPECT_EQ(got, std::optional<int>(5));
 }
 
+#if defined(__cpp_lib_jthread)  // std::stop_token
 TEST(BlockOnDeadline, with_a_stop_token_the_result_says_stopped_or_timed_out) {
   DiatomicWaker waker;
   std::stop_source stop;
@@ -122,6 +126,7 @@ TEST(BlockOnDeadline, with_a_stop_token_the_result_says_stopped_or_timed_out) {
                Clock::now());
   EXPECT_EQ(stopped, std::optional<bool>(false));
 }
+#endif  // __cpp_lib_jthread
 
 TEST(BlockOnDeadline, an_atomic_waker_wait_times_out_too) {
   AtomicWaker waker;
@@ -249,6 +254,7 @@ TEST(CoAwaitDeadline, a_notification_before_the_deadline_resumes_with_the_value_
   // The loop's destructor checks that no timer is left pending.
 }
 
+#if defined(__cpp_lib_jthread)  // std::stop_token
 Task wait_stoppable(WakeSink& sink, RunLoop& loop, std::stop_token token,
                     Clock::time_point deadline, Result<std::optional<bool>>& out) {
   out.value = co_await sink.wait_until([] { return false; }, std::move(token))
@@ -277,6 +283,7 @@ TEST(CoAwaitDeadline, deadline_and_stop_token_end_at_the_first_and_say_which) {
   ASSERT_TRUE(second.finished());
   EXPECT_EQ(stopped.value, std::optional<std::optional<bool>>(std::optional<bool>(false)));
 }
+#endif  // __cpp_lib_jthread
 
 Task sleeper(RunLoop& loop, Clock::time_point when, Clock::time_point& woke) {
   co_await sleep_until(loop.executor(), when);

@@ -13,7 +13,10 @@
 #include <new>
 #include <optional>
 #include <stdexcept>
+#include <version>
+#if defined(__cpp_lib_jthread)
 #include <stop_token>
+#endif
 #include <thread>
 #include <vector>
 
@@ -142,6 +145,7 @@ TEST(BlockOn, an_item_whose_move_throws_is_lost_and_the_sink_left_unregistered) 
   EXPECT_FALSE(sink.state().registered());
 }
 
+#if defined(__cpp_lib_jthread)  // std::stop_token
 TEST(BlockOn, stop_requested_before_the_wait_completes_it_as_stopped) {
   WakeSink sink;
   std::stop_source stop;
@@ -177,6 +181,7 @@ TEST(BlockOn, stop_requested_from_another_thread_while_parked_withdraws_the_regi
   std::atomic<bool> ready{true};
   block_on(sink.wait_until([&] { return ready.load(std::memory_order_acquire); }));
 }
+#endif  // __cpp_lib_jthread
 
 TEST(BlockOn, works_on_an_atomic_waker) {
   Watchdog watchdog("block_on on an AtomicWaker");
@@ -332,6 +337,7 @@ TEST(CoAwait, inline_resumption_along_a_chain_of_a_million_coroutines_keeps_the_
   EXPECT_EQ(hops, kHops);
 }
 
+#if defined(__cpp_lib_jthread)  // std::stop_token
 TEST(CoAwait, stop_before_the_wait_resumes_as_stopped_without_calling_the_predicate) {
   WakeSink sink;
   std::stop_source stop;
@@ -387,6 +393,7 @@ TEST(CoAwait, stop_after_the_notify_changes_nothing) {
   stop.request_stop();
   EXPECT_TRUE(held);
 }
+#endif  // __cpp_lib_jthread
 
 TEST(CoAwait, destroying_a_suspended_coroutine_withdraws_its_registration) {
   WakeSink sink;
@@ -434,6 +441,7 @@ TEST(CoAwaitAtomicWaker, a_wake_after_the_frame_is_gone_touches_only_the_relay) 
   EXPECT_EQ(calls, 2);
 }
 
+#if defined(__cpp_lib_jthread)  // std::stop_token
 TEST(CoAwaitAtomicWaker, stop_during_the_wait_resumes_as_stopped) {
   AtomicWaker waker;
   std::stop_source stop;
@@ -448,6 +456,7 @@ TEST(CoAwaitAtomicWaker, stop_during_the_wait_resumes_as_stopped) {
   task.destroy();
   waker.wake();  // the stale registration: only the relay is touched
 }
+#endif  // __cpp_lib_jthread
 
 // A user executor through the one-function concept: it only collects jobs.
 struct CollectingExecutor {
@@ -456,6 +465,7 @@ struct CollectingExecutor {
 };
 static_assert(Executor<CollectingExecutor>);
 
+#if defined(__cpp_lib_jthread)  // std::stop_token
 TEST(CoAwait, resumes_only_through_a_user_executor_and_a_stop_while_queued_adds_no_poll) {
   WakeSink sink;
   WakeSource source = sink.source();
@@ -477,6 +487,7 @@ TEST(CoAwait, resumes_only_through_a_user_executor_and_a_stop_while_queued_adds_
   EXPECT_TRUE(jobs.empty());
   EXPECT_FALSE(sink.state().registered());
 }
+#endif  // __cpp_lib_jthread
 
 TEST(CoAwaitDeathTest, destroying_a_coroutine_whose_poll_is_queued_aborts_with_a_message) {
   EXPECT_DEATH(

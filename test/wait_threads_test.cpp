@@ -12,7 +12,10 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <version>
+#if defined(__cpp_lib_jthread)
 #include <stop_token>
+#endif
 #include <thread>
 #include <utility>
 
@@ -203,6 +206,7 @@ TEST(CoAwaitThreads, atomic_waker_ping_pong_with_a_coroutine_on_a_run_loop) {
   EXPECT_EQ(wrong, 0u);
 }
 
+#if defined(__cpp_lib_jthread)  // std::stop_token
 // --- quiesce: a completion waits for a notifier inside the waker ------------
 
 // A policy for the library's own dual-slot core that pins one interleaving:
@@ -293,6 +297,7 @@ TEST(CoAwaitThreads, completion_waits_for_a_notifier_inside_the_waker_call) {
   EXPECT_FALSE(held);
   EXPECT_FALSE(core.state().registered());
 }
+#endif  // __cpp_lib_jthread
 
 // An executor that alternates between two RunLoop threads: a wake that
 // arrived while a poll was queued on one must not start another on the other.
@@ -349,6 +354,7 @@ TEST(CoAwaitThreads, polls_never_overlap_on_a_multi_threaded_executor) {
   for (auto& t : storm) t.join();
   EXPECT_EQ(overlaps.load(), 0u);
 }
+#if defined(__cpp_lib_jthread)  // std::stop_token
 
 // Many rounds of: a coroutine waits on a RunLoop with a stop token; one thread
 // publishes a value and notifies while another requests stop. Each round ends
@@ -436,6 +442,7 @@ TEST(CoAwaitThreads, destroying_an_atomic_waker_coroutine_after_stop_while_wakes
   AtomicWaker waker;
   EXPECT_EQ(stopped_rounds_under_wakes(waker, [&waker] { waker.wake(); }), kStopRounds);
 }
+#endif  // __cpp_lib_jthread
 
 }  // namespace
 }  // namespace diatomic::test

@@ -14,7 +14,10 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <version>
+#if defined(__cpp_lib_jthread)
 #include <stop_token>
+#endif
 #include <thread>
 #include <vector>
 
@@ -208,6 +211,7 @@ TEST(WaiterListWait, block_on_returns_once_another_thread_makes_room_and_notifie
   EXPECT_EQ(list.waiting(), 0U);
 }
 
+#if defined(__cpp_lib_jthread)  // std::stop_token
 TEST(WaiterListWait, a_stopped_wait_returns_false_and_leaves_the_list) {
   WaiterList list;
   std::stop_source stop;
@@ -215,6 +219,7 @@ TEST(WaiterListWait, a_stopped_wait_returns_false_and_leaves_the_list) {
   EXPECT_FALSE(block_on(list.wait_until([] { return false; }, stop.get_token())));
   EXPECT_EQ(list.waiting(), 0U);
 }
+#endif  // __cpp_lib_jthread
 
 TEST(WaiterListWait, co_await_resumes_on_notify_and_a_destroyed_frame_leaves_the_list) {
   WaiterList list;
@@ -230,6 +235,7 @@ TEST(WaiterListWait, co_await_resumes_on_notify_and_a_destroyed_frame_leaves_the
   EXPECT_EQ(list.waiting(), 0U);
 }
 
+#if defined(__cpp_lib_jthread)  // std::stop_token
 // Senders take capacity from a counter (a bounded queue reduced to its
 // count); one receiver gives it back and notifies. Each send is a block_on on
 // the list, and every fourth one can be cancelled by a canceller thread: a
@@ -319,6 +325,7 @@ TEST(WaiterListThreads, blocked_senders_with_random_cancellations_send_every_ite
   EXPECT_EQ(senders.waiting(), 0U);
   std::printf("%d sends cancelled and retried\n", cancelled.load());
 }
+#endif  // __cpp_lib_jthread
 
 // Senders block on a counter that never has room; a closing flag and
 // notify_all release them all, round after round.

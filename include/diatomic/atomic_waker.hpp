@@ -45,8 +45,8 @@
 #include <diatomic/wait_fwd.hpp>
 #include <diatomic/waker.hpp>
 
-#include <stop_token>
 #include <utility>
+#include <version>
 
 DIATOMIC_NAMESPACE_BEGIN
 
@@ -88,12 +88,18 @@ class AtomicWaker {
   [[nodiscard]] Wait<AtomicWaker, Pred, false> wait_until(Pred pred) {
     return {*this, std::move(pred)};
   }
+#if defined(__cpp_lib_jthread)
   /// As above, cancellable: a stop request on `token` completes the wait as
   /// "stopped".
+  /// Only where the standard library has std::stop_token
+  /// (`__cpp_lib_jthread`); named through the Wait, so this header needs no
+  /// `<stop_token>`.
   template <WaitPredicate Pred>
-  [[nodiscard]] Wait<AtomicWaker, Pred, true> wait_until(Pred pred, std::stop_token token) {
+  [[nodiscard]] Wait<AtomicWaker, Pred, true> wait_until(
+      Pred pred, typename Wait<AtomicWaker, Pred, true>::stop_token_type token) {
     return {*this, std::move(pred), std::move(token)};
   }
+#endif
 
  private:
   detail::AtomicWakerCore<detail::StdAtomicPolicy> core_;

@@ -45,8 +45,11 @@
 #include <chrono>
 #include <concepts>
 #include <optional>
-#include <stop_token>
 #include <utility>
+#include <version>
+#if defined(__cpp_lib_jthread)
+#include <stop_token>
+#endif
 
 DIATOMIC_NAMESPACE_BEGIN
 
@@ -59,9 +62,13 @@ concept WaitObject = requires(W& wait, const Waker& waker, typename W::output_ty
   { wait.poll(waker) } -> std::same_as<std::optional<typename W::output_type>>;
   { W::into_result(std::move(out)) } -> std::same_as<typename W::result_type>;
   { W::kStoppable } -> std::convertible_to<bool>;
+#if defined(__cpp_lib_jthread)
   requires !W::kStoppable || requires(const W& w) {
     { w.stop_token() } -> std::same_as<std::stop_token>;
   };
+#else
+  requires !W::kStoppable;  // no std::stop_token in this standard library
+#endif
 };
 
 namespace detail {
@@ -71,15 +78,17 @@ namespace detail {
 /// wait timed out).
 template <class Wait, class Park>
 std::optional<typename Wait::output_type> poll_parked(Wait& wait, Park park) {
+  const Waker waker = this_thread::waker();
+#if defined(__cpp_lib_jthread)
   struct WakeOnStop {
     const Waker* waker;
     void operator()() const noexcept { waker->wake_by_ref(); }
   };
-  const Waker waker = this_thread::waker();
   // Declared after `waker`, so destroyed first: its destructor waits for a
   // callback running on another thread, which uses `waker`.
   std::optional<std::stop_callback<WakeOnStop>> on_stop;
   if constexpr (Wait::kStoppable) on_stop.emplace(wait.stop_token(), WakeOnStop{&waker});
+#endif
   for (;;) {
     if (auto out = wait.poll(waker)) return out;
     if (!park()) return wait.expire();

@@ -86,9 +86,12 @@
 
 #include <cstddef>
 #include <optional>
-#include <stop_token>
 #include <utility>
 #include <vector>
+#include <version>
+#if defined(__cpp_lib_jthread)
+#include <stop_token>
+#endif
 
 DIATOMIC_NAMESPACE_BEGIN
 
@@ -295,13 +298,16 @@ class Receiver {
   [[nodiscard]] auto recv() {
     return core().rx_waker().wait_until(detail::RecvOne<T, detail::StdAtomicPolicy>{&core()});
   }
-  /// As above, stopped by a stop request on `token`: yields
+#if defined(__cpp_lib_jthread)
+  /// As above, stopped by a stop request on `token` (where the
+  /// standard library has std::stop_token): yields
   /// std::optional<std::optional<T>>, empty if stopped (then no message was
   /// taken: it stays for the next receive).
   [[nodiscard]] auto recv(std::stop_token token) {
     return core().rx_waker().wait_until(detail::RecvOne<T, detail::StdAtomicPolicy>{&core()},
                                         std::move(token));
   }
+#endif
 
   /// A wait for messages: once at least one is there (after one wake-up),
   /// moves every message ready, up to `max`, to the end of `out`, and
@@ -313,12 +319,14 @@ class Receiver {
     return core().rx_waker().wait_until(
         detail::RecvMany<T, detail::StdAtomicPolicy>{&core(), &out, max});
   }
+#if defined(__cpp_lib_jthread)
   /// As above, stopped by a stop request on `token`: yields
   /// std::optional<std::size_t>, empty if stopped (then nothing was taken).
   [[nodiscard]] auto recv_many(std::vector<T>& out, std::size_t max, std::stop_token token) {
     return core().rx_waker().wait_until(
         detail::RecvMany<T, detail::StdAtomicPolicy>{&core(), &out, max}, std::move(token));
   }
+#endif
 
   /// Closes the channel: sends fail from now on (their values come back),
   /// waiting senders are woken and their sends yield false; the messages

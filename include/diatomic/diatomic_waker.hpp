@@ -59,8 +59,8 @@
 
 #include <cstddef>
 #include <memory>
-#include <stop_token>
 #include <utility>
+#include <version>
 
 DIATOMIC_NAMESPACE_BEGIN
 
@@ -124,12 +124,17 @@ class DiatomicWaker {
   [[nodiscard]] Wait<DiatomicWaker, Pred, false> wait_until(Pred pred) {
     return {*this, std::move(pred)};
   }
-  /// As above, cancellable: a stop request on `token` completes the wait as
-  /// "stopped" and withdraws the registration.
+#if defined(__cpp_lib_jthread)
+  /// As above, cancellable: a stop request on `token` (a std::stop_token)
+  /// completes the wait as "stopped" and withdraws the registration. Only
+  /// where the standard library has std::stop_token (`__cpp_lib_jthread`);
+  /// the type is named through the Wait, so this header needs no `<stop_token>`.
   template <WaitPredicate Pred>
-  [[nodiscard]] Wait<DiatomicWaker, Pred, true> wait_until(Pred pred, std::stop_token token) {
+  [[nodiscard]] Wait<DiatomicWaker, Pred, true> wait_until(
+      Pred pred, typename Wait<DiatomicWaker, Pred, true>::stop_token_type token) {
     return {*this, std::move(pred), std::move(token)};
   }
+#endif
 
   /// Calls the registered waker if the consumer is registered, at most once per
   /// registration; otherwise does nothing. Any thread; never blocks or spins.
@@ -200,11 +205,14 @@ class WakeSink {
   [[nodiscard]] Wait<DiatomicWaker, Pred, false> wait_until(Pred pred) {
     return target().wait_until(std::move(pred));
   }
-  /// \copydoc DiatomicWaker::wait_until(Pred,std::stop_token)
+#if defined(__cpp_lib_jthread)
+  /// \copydoc DiatomicWaker::wait_until(Pred,typename Wait<DiatomicWaker,Pred,true>::stop_token_type)
   template <WaitPredicate Pred>
-  [[nodiscard]] Wait<DiatomicWaker, Pred, true> wait_until(Pred pred, std::stop_token token) {
+  [[nodiscard]] Wait<DiatomicWaker, Pred, true> wait_until(
+      Pred pred, typename Wait<DiatomicWaker, Pred, true>::stop_token_type token) {
     return target().wait_until(std::move(pred), std::move(token));
   }
+#endif
 
   /// A new producer end for this sink.
   [[nodiscard]] WakeSource source() const noexcept;
@@ -269,11 +277,14 @@ class WakeSinkRef {
   [[nodiscard]] Wait<DiatomicWaker, Pred, false> wait_until(Pred pred) {
     return target().wait_until(std::move(pred));
   }
-  /// \copydoc DiatomicWaker::wait_until(Pred,std::stop_token)
+#if defined(__cpp_lib_jthread)
+  /// \copydoc DiatomicWaker::wait_until(Pred,typename Wait<DiatomicWaker,Pred,true>::stop_token_type)
   template <WaitPredicate Pred>
-  [[nodiscard]] Wait<DiatomicWaker, Pred, true> wait_until(Pred pred, std::stop_token token) {
+  [[nodiscard]] Wait<DiatomicWaker, Pred, true> wait_until(
+      Pred pred, typename Wait<DiatomicWaker, Pred, true>::stop_token_type token) {
     return target().wait_until(std::move(pred), std::move(token));
   }
+#endif
 
  private:
   friend class DiatomicWaker;

@@ -64,11 +64,14 @@
 #include <chrono>
 #include <concepts>
 #include <optional>
-#include <stop_token>
 #include <thread>
 #include <type_traits>
 #include <utility>
 #include <variant>
+#include <version>
+#if defined(__cpp_lib_jthread)
+#include <stop_token>
+#endif
 
 DIATOMIC_NAMESPACE_BEGIN
 
@@ -165,8 +168,16 @@ class Wait {
   static constexpr bool kYieldsValue = !std::is_void_v<Value>;
 
  public:
-  /// True if the wait takes a std::stop_token (wait_until(pred, token)).
+  /// True if the wait takes a std::stop_token (wait_until(pred, token)):
+  /// only where the standard library has one (`__cpp_lib_jthread`).
   static constexpr bool kStoppable = Stoppable;
+#if defined(__cpp_lib_jthread)
+  /// What stops a stoppable wait: std::stop_token. The primitives' headers
+  /// name it through this alias, so that they need not include `<stop_token>`.
+  using stop_token_type = std::stop_token;
+#else
+  static_assert(!Stoppable, "this standard library has no std::stop_token");
+#endif
 
   /// What block_on and co_await return: without a stop token, nothing (bool
   /// predicate) or the value; with one, bool (false = stopped) or
@@ -187,11 +198,13 @@ class Wait {
   Wait(Primitive& primitive, Pred pred) noexcept(std::is_nothrow_move_constructible_v<Pred>)
     requires(!Stoppable)
       : registrar_(primitive), pred_(std::move(pred)) {}
+#if defined(__cpp_lib_jthread)
   /// As above, stopped by a stop request on `token`.
   Wait(Primitive& primitive, Pred pred, std::stop_token token) noexcept(
       std::is_nothrow_move_constructible_v<Pred>)
     requires Stoppable
       : registrar_(primitive), pred_(std::move(pred)), token_(std::move(token)) {}
+#endif
   /// Movable until a driver starts it (co_await moves it into the awaiter).
   Wait(Wait&&) = default;
   Wait& operator=(Wait&&) = delete;
@@ -240,12 +253,14 @@ class Wait {
     }
   }
 
+#if defined(__cpp_lib_jthread)
   /// The token that stops this wait.
   [[nodiscard]] std::stop_token stop_token() const noexcept
     requires Stoppable
   {
     return token_;
   }
+#endif
 
   /// Turns poll()'s output into the driver's result.
   static result_type into_result(output_type&& out) noexcept(
@@ -304,9 +319,11 @@ class Wait {
   // The stop check that begins each poll: if stop was requested, the output
   // "stopped", unregistered.
   std::optional<output_type> stopped() {
+#if defined(__cpp_lib_jthread)
     if constexpr (Stoppable) {
       if (token_.stop_requested()) return finish(output_type{});
     }
+#endif
     return std::nullopt;
   }
 
@@ -332,7 +349,9 @@ class Wait {
 
   Registrar registrar_;
   Pred pred_;
+#if defined(__cpp_lib_jthread)
   [[no_unique_address]] std::conditional_t<Stoppable, std::stop_token, std::monostate> token_;
+#endif
 };
 
 DIATOMIC_NAMESPACE_END

@@ -60,8 +60,8 @@
 #include <diatomic/waker.hpp>
 
 #include <cstddef>
-#include <stop_token>
 #include <utility>
+#include <version>
 
 DIATOMIC_NAMESPACE_BEGIN
 
@@ -94,13 +94,19 @@ class WaiterList {
   [[nodiscard]] Wait<WaiterList, Pred, false> wait_until(Pred pred) {
     return {*this, std::move(pred)};
   }
+#if defined(__cpp_lib_jthread)
   /// As above, cancellable: a stop request on `token` completes the wait as
   /// "stopped" and withdraws its registration (passing on a notification it
   /// received).
+  /// Only where the standard library has std::stop_token
+  /// (`__cpp_lib_jthread`); named through the Wait, so this header needs no
+  /// `<stop_token>`.
   template <WaitPredicate Pred>
-  [[nodiscard]] Wait<WaiterList, Pred, true> wait_until(Pred pred, std::stop_token token) {
+  [[nodiscard]] Wait<WaiterList, Pred, true> wait_until(
+      Pred pred, typename Wait<WaiterList, Pred, true>::stop_token_type token) {
     return {*this, std::move(pred), std::move(token)};
   }
+#endif
 
  private:
   using Core = detail::WaiterListCore<detail::StdAtomicPolicy>;

@@ -58,7 +58,10 @@ struct SiteKey {
   std::string file;
   std::string tag;
   OrderRole role;
-  friend auto operator<=>(const SiteKey&, const SiteKey&) = default;
+  // Ordered by hand, not by a defaulted <=>: libc++ 14's std::string has no <=>.
+  friend bool operator<(const SiteKey& a, const SiteKey& b) {
+    return std::tie(a.file, a.line, a.role) < std::tie(b.file, b.line, b.role);
+  }
 };
 
 // One atomic operation of a core, with one of its orders.

@@ -7,8 +7,11 @@
 #include <diatomic/config.hpp>
 
 #include <optional>
-#include <stop_token>
 #include <utility>
+#include <version>
+#if defined(__cpp_lib_jthread)
+#include <stop_token>
+#endif
 
 DIATOMIC_NAMESPACE_BEGIN
 namespace detail {
@@ -18,7 +21,11 @@ namespace detail {
 // std::stop_callback's destructor does), so after it F is not running and
 // will not run. Both are consumer-side: one thread at a time.
 template <bool Stoppable, class F>
-class StopHook {
+class StopHook;
+
+#if defined(__cpp_lib_jthread)
+template <class F>
+class StopHook<true, F> {
  public:
   // From now on, a stop request on `token` calls `f`; if stop was already
   // requested, calls it here.
@@ -29,6 +36,7 @@ class StopHook {
  private:
   std::optional<std::stop_callback<F>> callback_;
 };
+#endif
 
 // A wait without a stop token: nothing to call, nothing stored.
 template <class F>
