@@ -10,6 +10,8 @@
 #   then the paths of `test/consumers/run.sh --system`: pkg-config (shared and
 #   static), Meson's dependency('diatomic') and CMake's find_package, with no
 #   search path set.
+#   deb-build-arm64  dpkg-buildpackage -aarm64 -Pcross,nocheck: the arm64 packages
+#   lintian-arm64    lintian on their .changes reports no error
 # Usage: test/consumers/debian.sh [WORKDIR]   (default: a new mktemp directory)
 # Needs root (or sudo) to install; refuses to run if libdiatomic's packages are
 # already installed, so as never to remove what it did not install. Ends with
@@ -77,7 +79,7 @@ done
 report deb-build $status "$WORK/build.log"
 [ $status -eq 0 ] || finish
 
-changes=$(ls "$WORK"/src/libdiatomic_*.changes)
+changes=$(ls "$WORK"/src/libdiatomic_*_"$(dpkg --print-architecture)".changes)
 lintian --fail-on error "$changes" >"$WORK/lintian.log" 2>&1
 status=$?
 sed 's/^/  lintian: /' "$WORK/lintian.log"
@@ -99,5 +101,29 @@ if read -r ok bad < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' 
   failed=$((failed + bad))
 else
   failed=$((failed + 1))
+fi
+
+# The same packages cross-built for arm64: dpkg-buildpackage -aarm64
+# -Pcross,nocheck with Debian's cross g++ (crossbuild-essential-arm64);
+# dpkg-shlibdeps reads the dependencies of the arm64 C and C++ runtimes, so
+# those are installed through multiarch (dpkg --add-architecture arm64).
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  as_root dpkg --add-architecture arm64
+  unset DIATOMIC_APT_UPDATED  # apt must learn the arm64 packages
+fi
+need_packages crossbuild-essential-arm64 libc6:arm64 libgcc-s1:arm64 libstdc++6:arm64
+(cd "$src" && dpkg-buildpackage -aarm64 -Pcross,nocheck -us -uc -b) >"$WORK/build-arm64.log" 2>&1
+status=$?
+for pkg in "${packages[@]}"; do
+  deb="$WORK/src/${pkg}_${deb_version}_arm64.deb"
+  { [ -f "$deb" ] && dpkg-deb -f "$deb" Architecture | grep -qx arm64; } ||
+    { echo "no arm64 package $deb" >>"$WORK/build-arm64.log"; status=1; }
+done
+report deb-build-arm64 $status "$WORK/build-arm64.log"
+if [ $status -eq 0 ]; then
+  lintian --fail-on error "$WORK"/src/libdiatomic_*_arm64.changes >"$WORK/lintian-arm64.log" 2>&1
+  status=$?
+  sed 's/^/  lintian (arm64): /' "$WORK/lintian-arm64.log"
+  report lintian-arm64 $status "$WORK/lintian-arm64.log"
 fi
 finish
