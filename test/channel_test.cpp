@@ -267,6 +267,7 @@ TEST(Channel, closing_wakes_a_waiting_send_which_keeps_its_value) {
   EXPECT_EQ(*value, 2);
 }
 
+#if defined(__cpp_lib_jthread)  // std::stop_token
 Task send_until_stopped(const Sender<int>& tx, int& value, std::stop_token token,
                         std::optional<std::optional<bool>>& sent) {
   sent = co_await tx.send(value, std::move(token));
@@ -286,6 +287,7 @@ TEST(Channel, a_stopped_send_keeps_its_value_and_sends_nothing) {
   EXPECT_EQ(*rx.try_recv(), 1);
   EXPECT_FALSE(rx.try_recv()) << "the stopped send sent nothing";
 }
+#endif  // __cpp_lib_jthread
 
 TEST(Channel, a_coroutine_destroyed_while_sending_sends_nothing) {
   auto [tx, rx] = channel<std::unique_ptr<int>>(1);

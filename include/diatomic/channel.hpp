@@ -218,12 +218,14 @@ class Sender {
     return core().tx_waiters().wait_until(
         detail::SendOne<T, detail::StdAtomicPolicy>{&core(), &value});
   }
+#if defined(__cpp_lib_jthread)
   /// As above, stopped by a stop request on `token`: yields
   /// std::optional<bool>, empty if stopped (then `value` was not sent).
   [[nodiscard]] auto send(T& value, std::stop_token token) const {
     return core().tx_waiters().wait_until(
         detail::SendOne<T, detail::StdAtomicPolicy>{&core(), &value}, std::move(token));
   }
+#endif
   /// As send(T&), for a value the caller gives away: the wait owns it, and
   /// destroys it if the send ends without sending (closed, stopped, a
   /// coroutine destroyed). Pass an lvalue to keep it in those cases.
@@ -231,6 +233,7 @@ class Sender {
     return core().tx_waiters().wait_until(
         detail::SendOwned<T, detail::StdAtomicPolicy>{&core(), std::move(value)});
   }
+#if defined(__cpp_lib_jthread)
   /// As above, stopped by a stop request on `token` (std::optional<bool>,
   /// empty if stopped).
   [[nodiscard]] auto send(T&& value, std::stop_token token) const {
@@ -238,6 +241,7 @@ class Sender {
         detail::SendOwned<T, detail::StdAtomicPolicy>{&core(), std::move(value)},
         std::move(token));
   }
+#endif
 
   /// Closes the channel (see the contract: linearisable with sends) and
   /// wakes the receiver and every waiting sender. Idempotent.
