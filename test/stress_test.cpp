@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 // Stress: 2 to 8 producer threads notify one consumer millions of times, the
 // consumer waiting through block_on, through co_await resumed inline on the
-// notifying thread, and through co_await resumed on a RunLoop; for
+// notifying thread, and through co_await resumed on a RunLoop, each of the
+// two drivers also with a deadline of 0 to 7 µs that races the
+// notifications (a wait that timed out is followed by another); for
 // DiatomicWaker and AtomicWaker. Producers may run only a small window of
 // tokens ahead of the consumer, so the consumer runs dry and waits again and
 // again, and a single lost wake-up stalls every thread: the watchdog then
-// aborts naming the case. Plain builds send 10.8 million notifications in
+// aborts naming the case. Plain builds send 18 million notifications in
 // all; ThreadSanitizer builds a tenth of that, AddressSanitizer builds a
 // fifth. Suites 'concurrency' and 'stress'.
 #include <diatomic/diatomic.hpp>
@@ -13,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -27,7 +30,7 @@
 namespace diatomic::test {
 namespace {
 
-// 18 cases of 600,000: 10.8 million notifications in a plain build.
+// 30 cases of 600,000: 18 million notifications in a plain build.
 constexpr std::uint64_t kNotificationsPerCase = 600'000 / kScale;
 // How far the producers together may run ahead of the consumer.
 constexpr std::uint64_t kWindow = 64;
@@ -91,7 +94,18 @@ struct AtomicTarget {
   }
 };
 
-enum class Waiter { kBlockOn, kCoAwaitInline, kCoAwaitRunLoop };
+enum class Waiter {
+  kBlockOn,
+  kCoAwaitInline,
+  kCoAwaitRunLoop,
+  kBlockOnDeadline,
+  kCoAwaitRunLoopDeadline
+};
+
+// The deadlines of the timed waiters: 0 to 7 µs, one after another.
+std::chrono::microseconds next_timeout(std::uint64_t& count) {
+  return std::chrono::microseconds(count++ % 8);
+}
 
 const char* waiter_name(Waiter waiter) {
   switch (waiter) {
@@ -101,6 +115,10 @@ const char* waiter_name(Waiter waiter) {
       return "co_await_inline";
     case Waiter::kCoAwaitRunLoop:
       return "co_await_run_loop";
+    case Waiter::kBlockOnDeadline:
+      return "block_on_deadline";
+    case Waiter::kCoAwaitRunLoopDeadline:
+      return "co_await_run_loop_deadline";
   }
   return "?";
 }
@@ -113,6 +131,16 @@ Task consume_inline(Target& target, Flow& flow) {
 template <class Target>
 Task consume_on(Target& target, Flow& flow, RunLoop& loop) {
   while (!flow.all_taken()) co_await target.wait(flow).resume_on(loop.executor());
+  loop.stop();
+}
+
+template <class Target>
+Task consume_on_with_deadlines(Target& target, Flow& flow, RunLoop& loop) {
+  std::uint64_t count = 0;
+  while (!flow.all_taken()) {
+    static_cast<void>(
+        co_await target.wait(flow).resume_on(loop.executor(), next_timeout(count)));
+  }
   loop.stop();
 }
 
@@ -157,13 +185,23 @@ void stress(Waiter waiter, int producers) {
       EXPECT_TRUE(task.finished()) << "the coroutine missed the last wake-up";
       break;
     }
-    case Waiter::kCoAwaitRunLoop: {
+    case Waiter::kCoAwaitRunLoop:
+    case Waiter::kCoAwaitRunLoopDeadline: {
       RunLoop loop;
-      Task task = consume_on(target, flow, loop);
+      Task task = waiter == Waiter::kCoAwaitRunLoop
+                      ? consume_on(target, flow, loop)
+                      : consume_on_with_deadlines(target, flow, loop);
       start_producers();
       loop.run();  // until the coroutine, resumed here, has taken every token
       join_producers();
       EXPECT_TRUE(task.finished());
+      break;
+    }
+    case Waiter::kBlockOnDeadline: {
+      start_producers();
+      std::uint64_t count = 0;
+      while (!flow.all_taken()) static_cast<void>(block_on(target.wait(flow), next_timeout(count)));
+      join_producers();
       break;
     }
   }
@@ -186,7 +224,8 @@ TEST_P(Stress, atomic_waker_consumer_takes_every_token) {
 INSTANTIATE_TEST_SUITE_P(
     Producers, Stress,
     ::testing::Combine(::testing::Values(Waiter::kBlockOn, Waiter::kCoAwaitInline,
-                                         Waiter::kCoAwaitRunLoop),
+                                         Waiter::kCoAwaitRunLoop, Waiter::kBlockOnDeadline,
+                                         Waiter::kCoAwaitRunLoopDeadline),
                        ::testing::Values(2, 4, 8)),
     [](const ::testing::TestParamInfo<Stress::ParamType>& info) {
       return std::string(waiter_name(std::get<0>(info.param))) + "_" +
