@@ -2,9 +2,8 @@
 // The thread parker behind this_thread::waker(), park() and park_until():
 // one parker per thread, a three-state futex word, shared with its wakers
 // through the library's reference-counted waker (RcWaker); a park spins
-// adaptively on the word before the futex wait (detail/parker_core.hpp has
+// adaptively on the word before the futex wait (parker/parker_core.hpp has
 // the word's state machine, src/parker/ the platforms' futexes).
-#include <diatomic/detail/parker_core.hpp>
 #include <diatomic/rc_waker.hpp>
 #include <diatomic/thread_waker.hpp>
 
@@ -14,13 +13,14 @@
 #include <cstdint>
 
 #include "parker/futex.hpp"
+#include "parker/parker_core.hpp"
 
 DIATOMIC_NAMESPACE_BEGIN
 namespace this_thread {
 namespace {
 
 // The target of a thread's wakers: waking it unparks the thread. Its states
-// and transitions: detail/parker_core.hpp; park() below spins on the word
+// and transitions: parker/parker_core.hpp; park() below spins on the word
 // (reads only) before ParkerCore::park() (the spin ends at kNotified; the
 // word is kEmpty while the owner spins, so no wake calls the futex then).
 using Parker = detail::ParkerCore<detail::StdAtomicPolicy, detail::PlatformFutex>;

@@ -15,7 +15,6 @@
 // toolchain whose atomic wait works it never fails at all. Run it with
 // --gtest_also_run_disabled_tests to reproduce the hang (a watchdog abort)
 // on such a toolchain. Suites 'core' and 'concurrency'.
-#include <diatomic/detail/parker_core.hpp>
 #include <diatomic/thread_waker.hpp>
 
 #include <gtest/gtest.h>
@@ -26,6 +25,7 @@
 #include <functional>
 #include <thread>
 
+#include "parker_core.hpp"
 #include "watchdog.hpp"
 
 namespace diatomic::test {

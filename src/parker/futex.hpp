@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The seam between the thread parker (detail/parker_core.hpp) and the
+// The seam between the thread parker (parker_core.hpp) and the
 // platform: wait on a 32-bit word while it holds a value, with or without a
 // deadline, and wake one waiter. One source file per platform implements it
 // (src/parker/*.cpp); the build option `parker` picks which (meson.options).

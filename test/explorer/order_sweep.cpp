@@ -139,7 +139,7 @@ const Core kCores[] = {
     {"DiatomicCore", "include/diatomic/detail/diatomic_core.hpp", explore_diatomic, kDiatomic},
     {"AtomicWakerCore", "include/diatomic/detail/atomic_waker_core.hpp", explore_atomic_waker,
      kAtomicWaker},
-    {"ParkerCore", "include/diatomic/detail/parker_core.hpp", explore_parker, kParker},
+    {"ParkerCore", "src/parker/parker_core.hpp", explore_parker, kParker},
     {"PollGate", "include/diatomic/detail/poll_gate.hpp", explore_poll_gate, kPollGate},
     {"BasicRcWaker (the awaiter's relay)", "include/diatomic/rc_waker.hpp", explore_relay,
      kRelay, {"use_count.load"}},

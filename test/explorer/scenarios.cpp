@@ -8,7 +8,6 @@
 
 #include <diatomic/detail/atomic_waker_core.hpp>
 #include <diatomic/detail/diatomic_core.hpp>
-#include <diatomic/detail/parker_core.hpp>
 #include <diatomic/detail/poll_gate.hpp>
 #include <diatomic/detail/waker_anchor.hpp>
 #include <diatomic/fmt.hpp>
@@ -19,6 +18,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "parker_core.hpp"
 
 namespace diatomic::explorer {
 namespace {

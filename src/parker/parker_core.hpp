@@ -2,11 +2,11 @@
 // The thread parker's state machine (this_thread::park(), park_until() and
 // the thread waker), written once over an atomic policy
 // (detail/atomic_policy.hpp) and a futex. src/thread_waker.cpp instantiates
-// it with std::atomic and the platform's futex (and spins on the word before
-// parking on its own); the interleaving explorer instantiates this same code
-// with its policy and a modelled futex whose waits may return spuriously or
-// time out.
-// Nothing here is API: use diatomic/thread_waker.hpp.
+// it with std::atomic and the platform's futex (futex.hpp here; and spins on
+// the word before parking on its own); the interleaving explorer
+// instantiates this same code with its policy and a modelled futex whose
+// waits may return spuriously or time out. Not installed: no public header
+// includes it. Nothing here is API: use diatomic/thread_waker.hpp.
 //
 // A Futex for word type W (the policy's Atomic<std::uint32_t>) provides:
 //   static void wait(W& word, std::uint32_t expected);
