@@ -60,7 +60,7 @@ struct SiteKey {
   OrderRole role;
   // Ordered by hand, not by a defaulted <=>: libc++ 14's std::string has no <=>.
   friend bool operator<(const SiteKey& a, const SiteKey& b) {
-    return std::tie(a.file, a.line, a.role) < std::tie(b.file, b.line, b.role);
+    return std::tie(a.file, a.tag, a.role) < std::tie(b.file, b.tag, b.role);
   }
 };
 
