@@ -36,15 +36,16 @@
 ///   fence and a load (the fast path of async-event and TBB's
 ///   concurrent_monitor, which smol-rs/event-listener removed in 2024 after
 ///   a lost notification): the RMW's proof is the one the explorer checks
-///   (docs/testing.md#the-waiter-list; its memory model has no fences); on
+///   (docs/testing.md, "The waiter list"; its memory model has no fences); on
 ///   x86-64 a seq_cst fence is itself a locked instruction or mfence, so the
 ///   fence saves nothing there while the line stays in the notifier's cache,
 ///   as it does with one notifier such as a channel's receiver; and every
 ///   registration would need a fence too, which the same experiment on
 ///   DiatomicWaker measured: its registrations 10 to 20 % slower with g++,
 ///   every row slower with clang
-///   (docs/benchmarks.md#the-read-only-notify-experiments-rejected). With
-///   several notifiers the RMW makes them share the counter's cache line. A registration costs the lock and one RMW,
+///   (docs/benchmarks.md, "The read-only notify experiments, rejected"). With
+///   several notifiers the RMW makes them share the counter's cache line. A
+///   registration costs the lock and one RMW,
 ///   and a clone of the waker unless the Waiter still holds one that
 ///   will_wake it (a woken waiter's waker was moved out to wake it).
 ///   Exceptions. Only register_waker can throw (the waker's clone); the
