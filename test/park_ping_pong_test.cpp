@@ -67,12 +67,17 @@ TEST(ParkPingPong, round_trips_through_the_platform_parker_never_hang) {
       other_waker.store(&mine, std::memory_order_release);
       play(turn, 1, Player{&this_thread::park, [&] { main_waker.wake_by_ref(); }});
     });
-    const Waker* other_wakes = nullptr;
+    const Waker* published = nullptr;
     // Ordering: acquire, pairs with the release store above.
-    while ((other_wakes = other_waker.load(std::memory_order_acquire)) == nullptr) {
+    while ((published = other_waker.load(std::memory_order_acquire)) == nullptr) {
       std::this_thread::yield();
     }
-    play(turn, 0, Player{&this_thread::park, [&] { other_wakes->wake_by_ref(); }});
+    // A clone, taken while `mine` is alive (the other thread waits in play()
+    // for the first round): the other thread may finish its last round and
+    // exit, dropping `mine` and its parker's last reference of its own,
+    // while this thread is still inside its last wake_by_ref().
+    const Waker other_wakes = *published;
+    play(turn, 0, Player{&this_thread::park, [&] { other_wakes.wake_by_ref(); }});
     other.join();
     EXPECT_EQ(turn.load(std::memory_order_relaxed), 2 * kRoundTrips);
   }
