@@ -50,14 +50,10 @@ class AtomicWakerCore {
   void finish_registration() noexcept {
     std::uintptr_t current = S::kRegistering;
     // Ordering[finish_registration.cas]: release on success: publishes the
-    // stored waker to the take() that next moves the state from WAITING
-    // (acquire there); relaxed on failure. No acquire on success: the CAS
-    // reads REGISTERING, which only our own acquire CAS in register_waker
-    // wrote (take() writes WAKING with it, and a registrant's CAS fails
-    // without writing while we hold REGISTERING), so it could only
-    // synchronise with ourselves. On failure the exchange below acquires;
-    // between the two we touch only the slot, which take() leaves alone
-    // unless it moves the state from WAITING.
+    // stored waker to the take() that next leaves WAITING (acquire there).
+    // No acquire: REGISTERING was written only by our own acquire CAS in
+    // register_waker. Relaxed on failure: the exchange below acquires, and
+    // meanwhile we touch only the slot, which take() leaves alone.
     if (state_.compare_exchange_strong(current, S::kWaiting, std::memory_order_release,
                                        std::memory_order_relaxed)) {
       return;
@@ -68,18 +64,11 @@ class AtomicWakerCore {
     // Exclusive: REGISTERING is still ours; take() does not touch the slot
     // unless it moves the state from WAITING.
     slot_.with_mut([&](Waker& slot) { taken = std::move(slot); });
-    // Ordering[finish_registration.exchange]: acq_rel. Release: our move out
+    // Ordering[finish_registration.exchange]: acq_rel. Release: the move out
     // of the slot happens before the next registrant's acquire CAS. Acquire:
-    // the memory clause (diatomic/atomic_waker.hpp): pairs with the acq_rel
-    // fetch_or of every take() that interrupted us (it reads the last of them,
-    // in the release sequence of each earlier one: only RMWs write
-    // meanwhile), so the consumer's re-check after this registration sees
-    // what producers wrote before those wakes. The model cannot see this
-    // need: it checks lost wake-ups and data races, and without the acquire
-    // the wake below still makes the consumer poll again, and that poll's
-    // registration acquires (its CAS reads this exchange, an RMW in take()'s
-    // release sequence). What breaks is the clause for this registration's
-    // own re-check, which may miss the producers' data.
+    // the memory clause (diatomic/atomic_waker.hpp): our re-check sees what
+    // the interrupting take()s' producers wrote (their acq_rel fetch_or).
+    // The model cannot see this need: it checks wake-ups, not that clause.
     state_.exchange(S::kWaiting, std::memory_order_acq_rel);
     std::move(taken).wake();
   }
@@ -104,18 +93,11 @@ class AtomicWakerCore {
 template <class Policy>
 inline void AtomicWakerCore<Policy>::register_waker(const Waker& waker) {
   std::uintptr_t current = S::kWaiting;
-  // Ordering[register_waker.cas]: acquire on success and on failure. Success
-  // pairs with the release fetch_and in take() and the exchange of an
-  // earlier registration: the slot's last writer is finished, and the
-  // producer's writes before wake() are visible to the consumer's re-check.
-  // Failure (WAKING: a take() is under way) is the memory clause
-  // (diatomic/atomic_waker.hpp) for that take(): the re-check after this
-  // call sees what its producer wrote before waking, at no cost (success
-  // already needs an acquiring CAS: ldaxr or casa on ARM). The model cannot
-  // see this need (failure): it checks lost wake-ups and data races, and
-  // wake_by_ref() below still makes the consumer poll again, and that
-  // poll's registration acquires. What breaks is the clause for this
-  // call's own re-check, which may miss the producers' data.
+  // Ordering[register_waker.cas]: acquire on both. Success pairs with the
+  // release fetch_and in take() and an earlier registration's exchange.
+  // Failure (WAKING): the memory clause (diatomic/atomic_waker.hpp) for the
+  // racing take(), free since success already acquires.
+  // The model cannot see this need: it checks wake-ups, not that clause.
   if (!state_.compare_exchange_strong(current, S::kRegistering, std::memory_order_acquire,
                                       std::memory_order_acquire)) {
     if (current == S::kWaking) waker.wake_by_ref();
