@@ -285,6 +285,20 @@ TEST(SeededBugs, diatomic_registering_again_without_acquire_is_caught_with_stale
   expect_caught(explore_diatomic,
                 with_stale_reads(with_bug(kTwoProducers, &bugs::register_again_without_acquire)));
 }
+// A bug that only the memory clause sees: the registration that a take()
+// interrupted wakes its own waker, so the consumer polls again and that
+// registration acquires; no wake-up is lost and no slot access races, but
+// the re-check right after the first registration may miss the token.
+TEST(SeededBugs, atomic_waker_finishing_a_registration_without_acquire_loses_no_wakeup) {
+  Scenario scenario = with_stale_reads(
+      with_bug(kTwoProducers, &bugs::finish_registration_without_acquire));
+  scenario.memory_clause = false;
+  expect_correct(explore_atomic_waker, scenario);
+}
+TEST(SeededBugs, atomic_waker_finishing_a_registration_without_acquire_is_caught_by_the_clause) {
+  expect_caught(explore_atomic_waker,
+                with_stale_reads(with_bug(kTwoProducers, &bugs::finish_registration_without_acquire)));
+}
 TEST(SeededBugs, parker_withdrawal_leaving_a_token_is_caught) {
   expect_caught_in_both_models(explore_parker,
                                with_bug(kParkOnceTimed, &bugs::withdraw_leaving_a_token));

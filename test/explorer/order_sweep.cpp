@@ -165,6 +165,7 @@ std::vector<std::memory_order> weaker(std::memory_order order) {
 // Which check a failure message comes from.
 std::string check_of(const std::string& failure) {
   if (failure.starts_with("lost wake-up")) return "lost wake-up";
+  if (failure.starts_with("memory clause violated")) return "memory clause";
   if (failure.find("(a data race)") != std::string::npos) return "data race";
   if (failure.find("after its last reference") != std::string::npos) return "waker use after release";
   if (failure.find("still alive") != std::string::npos) return "waker leaked";

@@ -29,6 +29,9 @@
 // In both models, the views' vector clocks give happens-before, and every
 // slot access must happen after the previous conflicting one: a missing
 // release or acquire shows as a data race in the schedules where it matters.
+// Every store also carries the memory clause's obligation (Obligation in
+// scheduler.hpp): a re-check that reads older data than a registration owes
+// fails, which only a stale read can do.
 #pragma once
 
 #include "scheduler.hpp"
@@ -175,6 +178,31 @@ class Atomic {
     return compare_exchange(expected, desired, success, failure, true, site);
   }
 
+  // The memory clause (Obligation in scheduler.hpp), for the atomic that
+  // holds a scenario's data. The calling thread has written the data that a
+  // registration after its wake must see: its stores from now on carry the
+  // latest store of this atomic it has seen.
+  void clause_data_written() const {
+    Scheduler* scheduler = scenario();
+    if (scheduler == nullptr) return;
+    scheduler->carry(
+        Obligation{location_, scheduler->view().floor(location_), Scheduler::self(), 0});
+  }
+  // The calling thread's re-check after a registration has just loaded this
+  // atomic: fails the schedule if it read an older store than it owes.
+  void check_clause() const {
+    Scheduler* scheduler = scenario();
+    if (scheduler == nullptr) return;
+    const Obligation& owed = scheduler->owed();
+    const std::uint32_t seen = scheduler->view().floor(location_);
+    if (owed.location != location_ || seen >= owed.index) return;
+    scheduler->fail("memory clause violated: " + scheduler->thread_name(Scheduler::self()) +
+                    "'s re-check after registering read " + name_ + " = " +
+                    show(history_[seen].value) + ", not the " + show(history_[owed.index].value) +
+                    " that " + scheduler->thread_name(owed.by) + " wrote before its wake (step " +
+                    std::to_string(owed.step) + "), which the registration follows");
+  }
+
   // For the modelled futex: the latest store (the kernel compares with it
   // atomically with going to sleep), read with no scheduling point and no
   // happens-before; and the word's name in traces.
@@ -189,6 +217,7 @@ class Atomic {
     View published;
     int writer = -1;          // the scenario thread that stored it, if any
     std::uint32_t epoch = 0;  // and its clock when it did
+    Obligation owed{};        // the greatest its writer and the stores before it carried
   };
 
   static std::string make_name() {
@@ -231,6 +260,7 @@ class Atomic {
     Scheduler* scheduler = scenario();
     if (scheduler == nullptr) return;
     scheduler->saw(location_, index);
+    scheduler->owe(history_[index].owed);
     if (acquires(order)) scheduler->acquire_from(history_[index].published);
   }
   // The calling thread appends a store; `carried` is the release sequence it
@@ -243,6 +273,16 @@ class Atomic {
     history_.back().writer = Scheduler::self();
     history_.back().epoch = scheduler->view().at(Scheduler::self());
     scheduler->saw(location_, latest());
+    // The memory clause: the store follows the one before it in the
+    // modification order, and adds what its writer carries (from its first
+    // store on: its wake).
+    Obligation brings = scheduler->carried();
+    if (brings.location >= 0 && brings.step == 0) {
+      brings.step = scheduler->next_step();
+      scheduler->carry(brings);
+    }
+    history_.back().owed = later(history_[latest() - 1].owed, brings);
+    scheduler->owe(history_.back().owed);
     if (releases(order)) scheduler->release_to(history_.back().published);
   }
   void record(const char* op, std::memory_order order, std::uint32_t index) const {

@@ -205,6 +205,13 @@ class PrimitiveRun final : public ScenarioRun {
     // Ordering: relaxed, as in done().
     return tokens_.load(std::memory_order_relaxed);
   }
+  // The re-check after a registration: the token count, which must be at
+  // least what every wake the registration follows was made after.
+  [[nodiscard]] int recheck() const {
+    const int seen = tokens();
+    if (scenario_.memory_clause) tokens_.check_clause();
+    return seen;
+  }
 
   void consume() override {
     if (scenario_.protocol == Protocol::kAwaitEachToken) return await_each_token();
@@ -221,7 +228,7 @@ class PrimitiveRun final : public ScenarioRun {
           core_->register_waker(previous);
         }
         core_->register_waker(waker);
-        if (done()) return finish(true);
+        if (recheck() == expected_) return finish(true);
       }
       if (poll < static_cast<std::size_t>(scenario_.polls_without_parking)) {
         Scheduler::active()->yield();
@@ -240,7 +247,7 @@ class PrimitiveRun final : public ScenarioRun {
         for (;;) {
           const Waker waker = target.waker();
           core_->register_waker(waker);
-          if (tokens() >= k) break;
+          if (recheck() >= k) break;
           target.park();
         }
         quiesce();
@@ -282,7 +289,10 @@ class PrimitiveRun final : public ScenarioRun {
     for (Action action : scenario_.producers[producer]) {
       // Ordering: relaxed, as the check in done(): the token reaches the
       // consumer through notify() alone.
-      if (action == Action::kToken) tokens_.fetch_add(1, std::memory_order_relaxed);
+      if (action == Action::kToken) {
+        tokens_.fetch_add(1, std::memory_order_relaxed);
+        tokens_.clause_data_written();
+      }
       notify(*core_);
     }
   }
@@ -664,6 +674,11 @@ std::memory_order register_again_without_acquire(const Operation& op, OrderRole,
   const bool registers_again =
       std::string_view(op.op) == "fetch_or" && op.operand == DiatomicState::kRegistered;
   return registers_again ? std::memory_order_release : order;
+}
+
+std::memory_order finish_registration_without_acquire(const Operation& op, OrderRole,
+                                                      std::memory_order order) {
+  return std::string_view(op.op) == "exchange" ? std::memory_order_release : order;
 }
 
 std::memory_order free_without_acquire(const Operation& op, OrderRole,

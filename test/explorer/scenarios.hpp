@@ -80,6 +80,11 @@ struct Scenario {
   int timeouts = 0;
   Protocol protocol = Protocol::kRegisterThenRecheck;
   Ending ending = Ending::kUnregister;
+  // DiatomicWaker and AtomicWaker: each re-check after a registration must
+  // read at least the token count that the producer of any wake the
+  // registration follows wrote before that wake (the memory clause); false
+  // only to show what the other checks miss.
+  bool memory_clause = true;
   Mutation mutation = nullptr;     // a seeded bug in the values the state word's RMWs write
   OrderMutation weaken = {};       // a seeded bug in the memory orders of the cores' atomics
 };
@@ -98,8 +103,10 @@ struct Scenario {
 // wake-up), if a waker slot is read while written or written while read, if a
 // waker is called or dropped after its last reference was released, if a
 // slot access does not happen after the previous conflicting one (the memory
-// orders the code names do not order them), or if a waker reference is still
-// alive once the primitive is destroyed.
+// orders the code names do not order them), if a waker reference is still
+// alive once the primitive is destroyed, or if a re-check after a
+// registration reads an older token count than a wake the registration
+// follows on the state word was made after (the memory clause).
 [[nodiscard]] Result explore_diatomic(const Scenario& scenario);
 [[nodiscard]] Result explore_atomic_waker(const Scenario& scenario);
 // The thread parker (detail::ParkerCore<Policy, Futex>): the consumer is the
@@ -160,6 +167,11 @@ std::memory_order publish_new_waker_relaxed(const Operation& op, OrderRole role,
 // count older than the one a notifier published before it found R clear.
 std::memory_order register_again_without_acquire(const Operation& op, OrderRole role,
                                                  std::memory_order order);
+// AtomicWaker: a registration that a take() interrupted ends with a release
+// exchange instead of acq_rel. It still wakes its own waker, so no wake-up is
+// lost, but its re-check may miss the token that take()'s producer wrote.
+std::memory_order finish_registration_without_acquire(const Operation& op, OrderRole,
+                                                      std::memory_order order);
 // The thread parker: a park whose deadline passed withdraws by writing
 // kNotified instead of kEmpty, leaving a token that no wake left.
 std::uintptr_t withdraw_leaving_a_token(std::uintptr_t old, std::uintptr_t desired);

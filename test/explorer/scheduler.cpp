@@ -111,6 +111,8 @@ void Scheduler::run_one(Execution& execution) {
   for (const auto& thread : threads) names_.push_back(thread.name);
   status_.assign(threads.size(), Status::kRunnable);
   views_.assign(threads.size(), View{});
+  carried_.assign(threads.size(), Obligation{});
+  owed_.assign(threads.size(), Obligation{});
   for (std::size_t i = 0; i < views_.size(); ++i) views_[i].tick(static_cast<int>(i));
 
   std::vector<std::thread> workers;
@@ -315,6 +317,25 @@ void Scheduler::acquire_from(const View& sync) {
 
 const View& Scheduler::view() const {
   return views_.at(static_cast<std::size_t>(t_self));
+}
+
+void Scheduler::carry(const Obligation& obligation) {
+  if (!on_scenario_thread()) return;
+  carried_[static_cast<std::size_t>(t_self)] = obligation;
+}
+
+const Obligation& Scheduler::carried() const {
+  return carried_.at(static_cast<std::size_t>(t_self));
+}
+
+void Scheduler::owe(const Obligation& obligation) {
+  if (!on_scenario_thread()) return;
+  Obligation& mine = owed_[static_cast<std::size_t>(t_self)];
+  mine = later(mine, obligation);
+}
+
+const Obligation& Scheduler::owed() const {
+  return owed_.at(static_cast<std::size_t>(t_self));
 }
 
 void Scheduler::saw(int location, std::uint32_t index) {

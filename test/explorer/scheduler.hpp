@@ -102,6 +102,28 @@ class View {
   std::vector<std::uint32_t> floors_;
 };
 
+// The memory clause of the primitives' headers: a registration that follows
+// a wake (in the modification order of the word they both write) acquires what
+// that wake released, so the re-check after it sees the data its producer
+// wrote before waking. A scenario names that data: after writing it, the
+// producer calls Atomic::clause_data_written(), and from then on every store
+// it makes to any atomic carries an obligation: the store of the data it wrote
+// (or read last). An atomic's stores carry the greatest obligation of their
+// modification order so far, and a thread that reads or writes one owes it;
+// Atomic::check_clause() fails the schedule if the thread's re-check read
+// older data than it owes.
+struct Obligation {
+  int location = -1;        // the data's atomic location; -1: nothing owed
+  std::uint32_t index = 0;  // the store of it that must be seen, in its modification order
+  int by = -1;              // the thread that wrote it
+  std::size_t step = 0;     // the trace step of the first store (its wake's) that carried it
+};
+// The greater of two obligations (of one scenario's data location).
+[[nodiscard]] inline const Obligation& later(const Obligation& a, const Obligation& b) noexcept {
+  if (b.location < 0) return a;
+  return a.location < 0 || (a.location == b.location && b.index > a.index) ? b : a;
+}
+
 // What each step of the trace recorded: who did what to which object.
 struct Step {
   int thread = 0;
@@ -158,6 +180,14 @@ class Scheduler {
   // The calling thread read or wrote store `index` of `location`: it may
   // never read an older one again.
   void saw(int location, std::uint32_t index);
+  // The memory clause (Obligation above): what the calling thread's stores
+  // carry from now on, what it owes, and the trace step its next record
+  // will have.
+  void carry(const Obligation& obligation);
+  [[nodiscard]] const Obligation& carried() const;
+  void owe(const Obligation& obligation);
+  [[nodiscard]] const Obligation& owed() const;
+  [[nodiscard]] std::size_t next_step() const noexcept { return trace_.size() + 1; }
   // A fresh id for an atomic location of this schedule.
   [[nodiscard]] int new_location() noexcept { return locations_++; }
 
@@ -226,6 +256,8 @@ class Scheduler {
   std::vector<std::string> names_;
   std::vector<Status> status_;
   std::vector<View> views_;
+  std::vector<Obligation> carried_;  // per thread: what its stores carry
+  std::vector<Obligation> owed_;     // per thread: what its re-check must see
   std::vector<std::pair<std::string, int>> object_counts_;
 
   std::mutex mutex_;

@@ -66,9 +66,9 @@ class AtomicWakerCore {
     slot_.with_mut([&](Waker& slot) { taken = std::move(slot); });
     // Ordering[finish_registration.exchange]: acq_rel. Release: the move out
     // of the slot happens before the next registrant's acquire CAS. Acquire:
-    // the memory clause (diatomic/atomic_waker.hpp): our re-check sees what
-    // the interrupting take()s' producers wrote (their acq_rel fetch_or).
-    // The model cannot see this need: it checks wake-ups, not that clause.
+    // the memory clause (diatomic/atomic_waker.hpp): the take()s that broke
+    // in came before this registration, so our caller's re-check must see
+    // what their producers wrote before them (their acq_rel fetch_or).
     state_.exchange(S::kWaiting, std::memory_order_acq_rel);
     std::move(taken).wake();
   }
@@ -95,9 +95,9 @@ inline void AtomicWakerCore<Policy>::register_waker(const Waker& waker) {
   std::uintptr_t current = S::kWaiting;
   // Ordering[register_waker.cas]: acquire on both. Success pairs with the
   // release fetch_and in take() and an earlier registration's exchange.
-  // Failure (WAKING): the memory clause (diatomic/atomic_waker.hpp) for the
-  // racing take(), free since success already acquires.
-  // The model cannot see this need: it checks wake-ups, not that clause.
+  // Failure (WAKING): the memory clause (diatomic/atomic_waker.hpp): that
+  // take() came before this registration, so our caller's re-check must see
+  // what its producer wrote before it (its acq_rel fetch_or).
   if (!state_.compare_exchange_strong(current, S::kRegistering, std::memory_order_acquire,
                                       std::memory_order_acquire)) {
     if (current == S::kWaking) waker.wake_by_ref();
