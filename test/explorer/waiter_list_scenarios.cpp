@@ -5,10 +5,12 @@
 // and calls notify_one(). Each sender runs the protocol of the wait
 // (diatomic/wait.hpp, Registrar<WaiterList>): begin_check, check, register,
 // re-check, park. A schedule fails if a sender stays parked while a slot it
-// could take was freed for it (a lost wake-up), if a node's waker, links or
-// the list's ends are touched without happens-before from the last
-// conflicting access (the lock or the node state's orders missing), or if a
-// waker reference outlives the run. Suites WaiterListExplorer,
+// could take was freed for it (a lost wake-up), if a re-check after a
+// registration misses a slot freed before a notification that the
+// registration follows on the list's count (the memory clause), if a node's
+// waker, links or the list's ends are touched without happens-before from
+// the last conflicting access (the lock or the node state's orders missing),
+// or if a waker reference outlives the run. Suites WaiterListExplorer,
 // WaiterListStaleReads and WaiterListSeededBugs.
 #include <diatomic/detail/waiter_list_core.hpp>
 
@@ -191,12 +193,16 @@ class WaitRun final : public Execution {
   }
 
  private:
-  // The check of a send: takes a free slot, if any.
-  bool take() {
+  // The check of a send: takes a free slot, if any. `recheck`: the check
+  // after a registration, which must see every slot freed before a
+  // notification that the registration follows on the list's count (the
+  // memory clause).
+  bool take(bool recheck) {
     // Ordering: relaxed, so that only the list orders what the re-check
     // after a registration reads: a missing acquire or release in it lets
     // the re-check miss a freed slot, and the sender parks for good.
     std::uint32_t free = room_.load(std::memory_order_relaxed);
+    if (recheck) room_.check_clause();
     while (free != 0) {
       // Ordering: relaxed, as the load above.
       if (room_.compare_exchange_weak(free, free - 1, std::memory_order_relaxed,
@@ -211,6 +217,7 @@ class WaitRun final : public Execution {
     for (int i = 0; i < slots_; ++i) {
       // Ordering: relaxed: the slot reaches the senders through the list alone.
       room_.fetch_add(1, std::memory_order_relaxed);
+      room_.clause_data_written();
       list_->notify_one();
     }
   }
@@ -244,12 +251,12 @@ class WaitRun final : public Execution {
     const Waker waker = sender.waker();
     for (;;) {
       node.begin_check();
-      if (take()) {
+      if (take(false)) {
         node.complete();
         return;
       }
       node.register_waker(waker);
-      if (take()) {
+      if (take(true)) {
         node.withdraw();
         node.complete();
         return;
