@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -118,6 +120,10 @@ class ChannelRun final : public Execution {
     int seq = 0;
     for (ChannelStep step : scenario_.producers[producer]) {
       if (step == ChannelStep::kClose) {
+        // What this thread did so far: a note the receiver checks against
+        // what happens before its receive that reports closed.
+        closer_ = Scheduler::self();
+        closer_epoch_ = Scheduler::active()->view().at(closer_);
         core_->close();
         continue;
       }
@@ -163,6 +169,7 @@ class ChannelRun final : public Execution {
     const Waker waker = wakeup_.waker();
     bool cancellable = scenario_.cancel_first_wait;
     int taken = 0;
+    bool closed_here = false;
     for (;;) {
       const std::optional<std::optional<int>> got =
           wait(waker, cancellable ? stop_.get_token() : std::stop_token());
@@ -173,15 +180,41 @@ class ChannelRun final : public Execution {
         }
         continue;
       }
-      if (!*got) break;
+      if (!*got) {
+        if (!closed_here) check_close_clause();
+        break;
+      }
       room_made();
       received_.push_back(**got);
-      if (++taken == scenario_.receiver_closes_after) core_->close();
+      if (++taken == scenario_.receiver_closes_after) {
+        core_->close();
+        closed_here = true;
+      }
     }
     closed_seen_ = true;
     receiver_gone_ = true;
     room_made();
     release(core_->drop_receiver());
+  }
+
+  // The channel's memory clause for close: what the closer did before
+  // close() happens before a receive that reports the channel closed. With
+  // one kClose step, and a receiver that did not close, that step's close
+  // is the first in the claim word's order (a drop closes only as the last
+  // Sender goes, after every producer's steps), so the receive that reported
+  // closed came after it and must see what its thread did before it.
+  void check_close_clause() {
+    int closes = 0;
+    for (const auto& steps : scenario_.producers) {
+      closes += static_cast<int>(std::ranges::count(steps, ChannelStep::kClose));
+    }
+    if (closes != 1 || closer_ < 0) return;
+    Scheduler& scheduler = *Scheduler::active();
+    if (scheduler.view().at(closer_) < closer_epoch_) {
+      scheduler.fail("memory clause violated: the receive that reported the channel closed "
+                     "does not happen after what " +
+                     scheduler.thread_name(closer_) + " did before close()");
+    }
   }
 
   // One recv wait, driven as block_on drives it: poll, park, poll again; a
@@ -220,6 +253,8 @@ class ChannelRun final : public Execution {
   int frees_ = 0;                  // messages the receiver took so far
   std::vector<int> room_waiters_;  // producers asleep on a full channel
   View room_published_;            // what the receiver did before its latest take
+  int closer_ = -1;                 // the thread of the kClose step, once it ran
+  std::uint32_t closer_epoch_ = 0;  // and its clock just before its close()
   bool freed_ = false;
 };
 

@@ -57,9 +57,11 @@ struct ChannelScenario {
 // without happens-before from the previous conflicting access (a data race on
 // a message), if a message the channel accepted is not received exactly once
 // or a message handed back is received, if one producer's messages arrive out
-// of order, if the receiver does not end with "closed", or if the channel's
+// of order, if the receiver does not end with "closed", if the channel's
 // state is not freed by the last handle, or is freed without happens-before
-// from every store to its atomics.
+// from every store to its atomics, or, with one kClose step in the scenario,
+// if the receive that reports the channel closed does not happen after what
+// that step's thread did before its close() (the contract's memory clause).
 [[nodiscard]] Result explore_channel(const ChannelScenario& scenario);
 
 namespace bugs {

@@ -18,14 +18,17 @@
 // every tag an operation: the test fails otherwise. So moving lines changes
 // nothing in docs/testing.md; renaming a tag or a function changes its row.
 //
-// To sweep a new core (a channel's, a waiter list's): write it over an atomic
-// policy (detail/atomic_policy.hpp) as the cores are, tag each of its atomic
-// operations, give it an explore_* function in scenarios.hpp and a few small
-// scenarios (a Named array below) that between them reach every operation of
-// its header, and add one row to kCores. Then rewrite the table (its heading
-// comes from kCores too):
+// To sweep a new core: write it over an atomic policy
+// (detail/atomic_policy.hpp) as the cores are, tag each of its atomic
+// operations, give it an explore_* function over a scenario type of its own
+// (with a `weaken` member and a with_stale_reads overload, as
+// channel_scenarios.hpp has) and a few small scenarios (a Named array below)
+// that between them reach every operation of its header, and add one row to
+// kCores. Then rewrite the table (its heading comes from kCores too):
 //   DIATOMIC_UPDATE_DOCS=1 BUILD/test/explorer/explorer_test --gtest_filter='OrderSweep.*'
+#include "channel_scenarios.hpp"
 #include "scenarios.hpp"
+#include "waiter_list_scenarios.hpp"
 
 #include <gtest/gtest.h>
 
@@ -35,6 +38,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -70,79 +74,124 @@ struct Row {
   std::memory_order order;
 };
 
+// One sweep scenario: its name, and its exploration in the first model or
+// the stale-read one, with a weakening of the cores' orders.
 struct Named {
   const char* name;
-  Scenario scenario;
+  std::function<Result(bool stale_reads, const OrderMutation& weaken)> explore;
 };
+
+// A scenario of any of the explorer's kinds (Scenario, ChannelScenario,
+// WaitScenario) with the function that explores it; in the stale-read model
+// with at most `stale_preemption_bound` preemptions (each stale read
+// multiplies the schedules by the stores it could return).
+template <class S>
+Named named(const char* name, S scenario, Result (*explore)(const S&),
+            int stale_preemption_bound = 1) {
+  return {name, [scenario = std::move(scenario), explore, stale_preemption_bound](
+                    bool stale_reads, const OrderMutation& weaken) {
+            S run = stale_reads ? with_stale_reads(scenario, stale_preemption_bound) : scenario;
+            run.weaken = weaken;
+            return explore(run);
+          }};
+}
 
 // The sweep's scenarios, smaller than the explorer's: every one runs once per
 // weakening that it does not catch. Between them they reach every atomic
-// operation of both cores (the test checks it against the headers' text).
-Scenario sweep_bounds(Scenario scenario) {
+// operation of their core (the test checks it against the headers' text).
+Named sweep(const char* name, Scenario scenario, Result (*explore)(const Scenario&)) {
   scenario.preemption_bound = 2;
-  return scenario;
+  return named(name, std::move(scenario), explore);
 }
 const Named kDiatomic[] = {
-    {"2 producers, clear()", sweep_bounds({.producers = {{T}, {T}}, .ending = Ending::kClear})},
-    {"3 wakers, quiesce",
-     sweep_bounds({.producers = {{T}, {T}}, .wakers = 3, .ending = Ending::kQuiesce})},
-    {"3 wakers, polled twice",
-     sweep_bounds({.producers = {{T}, {T}},
-                   .wakers = 3,
-                   .protocol = Protocol::kRegisterTwiceThenRecheck})},
-    {"3 wakers, 2 polls without parking",
-     sweep_bounds({.producers = {{T}, {T}}, .wakers = 3, .polls_without_parking = 2})},
-    {"await each token, same waker",
-     sweep_bounds({.producers = {{T}, {T}}, .protocol = Protocol::kAwaitEachToken})},
+    sweep("2 producers, clear()", {.producers = {{T}, {T}}, .ending = Ending::kClear},
+          explore_diatomic),
+    sweep("3 wakers, quiesce", {.producers = {{T}, {T}}, .wakers = 3, .ending = Ending::kQuiesce},
+          explore_diatomic),
+    sweep("3 wakers, polled twice",
+          {.producers = {{T}, {T}}, .wakers = 3, .protocol = Protocol::kRegisterTwiceThenRecheck},
+          explore_diatomic),
+    sweep("3 wakers, 2 polls without parking",
+          {.producers = {{T}, {T}}, .wakers = 3, .polls_without_parking = 2}, explore_diatomic),
+    sweep("await each token, same waker",
+          {.producers = {{T}, {T}}, .protocol = Protocol::kAwaitEachToken}, explore_diatomic),
 };
 const Named kAtomicWaker[] = {
-    {"2 producers", sweep_bounds({.producers = {{T}, {T}}})},
-    {"3 wakers", sweep_bounds({.producers = {{T}, {T}}, .wakers = 3})},
+    sweep("2 producers", {.producers = {{T}, {T}}}, explore_atomic_waker),
+    sweep("3 wakers", {.producers = {{T}, {T}}, .wakers = 3}, explore_atomic_waker),
 };
 const Named kParker[] = {
-    {"park once, payload",
-     sweep_bounds({.producers = {{T}},
-                   .spurious_wakeups = 1,
-                   .protocol = Protocol::kParkOnceThenRead})},
-    {"2 wakes", sweep_bounds({.producers = {{T}, {T}}, .spurious_wakeups = 1})},
-    {"park once with deadlines, payload",
-     sweep_bounds({.producers = {{T}},
-                   .timeouts = 2,
-                   .protocol = Protocol::kParkOnceThenRead})},
+    sweep("park once, payload",
+          {.producers = {{T}}, .spurious_wakeups = 1, .protocol = Protocol::kParkOnceThenRead},
+          explore_parker),
+    sweep("2 wakes", {.producers = {{T}, {T}}, .spurious_wakeups = 1}, explore_parker),
+    sweep("park once with deadlines, payload",
+          {.producers = {{T}}, .timeouts = 2, .protocol = Protocol::kParkOnceThenRead},
+          explore_parker),
 };
 const Named kPollGate[] = {
-    {"2 wakes", sweep_bounds({.producers = {{T}, {T}}})},
-    {"destroyed while suspended",
-     sweep_bounds({.producers = {{T}, {T}}, .protocol = Protocol::kDestroyWhileSuspended})},
+    sweep("2 wakes", {.producers = {{T}, {T}}}, explore_poll_gate),
+    sweep("destroyed while suspended",
+          {.producers = {{T}, {T}}, .protocol = Protocol::kDestroyWhileSuspended},
+          explore_poll_gate),
 };
 const Named kRelay[] = {
-    {"late wakes and drops", sweep_bounds({.producers = {{T}, {T}, {}}})},
-    {"destroyed while suspended",
-     sweep_bounds({.producers = {{T}, {}}, .protocol = Protocol::kDestroyWhileSuspended})},
+    sweep("late wakes and drops", {.producers = {{T}, {T}, {}}}, explore_relay),
+    sweep("destroyed while suspended",
+          {.producers = {{T}, {}}, .protocol = Protocol::kDestroyWhileSuspended}, explore_relay),
 };
-
-using Explore = Result (*)(const Scenario&);
+// The channel's: every weakening of its orders shows as a data race on a
+// message or on the freed state, or as a receive that reports the channel
+// closed without seeing what the closer did before close(), within the first
+// preemption (two sends through one slot wrap the ring to its next lap), so
+// its scenarios run at the smallest bounds: at 2 preemptions, and 1 with a
+// stale read, they take 40 times the schedules and catch nothing more.
+constexpr ChannelStep S = ChannelStep::kSend;
+constexpr ChannelStep C = ChannelStep::kClose;
+const Named kChannel[] = {
+    named("a close racing a send",
+          ChannelScenario{.capacity = 1, .producers = {{S}, {C}}, .preemption_bound = 1},
+          explore_channel, 0),
+    named("2 producers, capacity 1",
+          ChannelScenario{.capacity = 1, .producers = {{S}, {S}}, .preemption_bound = 1},
+          explore_channel, 0),
+};
+// The waiter list's: the spurious wake-up makes a sender check again while
+// still in the list, so that a notification can take its node between that
+// check and its next registration (register_waker and begin_check then find
+// NOTIFIED without a wake-up that orders the notifier's writes).
+const Named kWaiterList[] = {
+    named("a full queue, a sender that sends twice",
+          WaitScenario{.senders = {Role::kSend}, .sends_each = 2, .preemption_bound = 2},
+          explore_waiter_list),
+    named("a spurious wake-up, then notify_one",
+          WaitScenario{.senders = {Role::kSend}, .preemption_bound = 2, .spurious_wakeups = 1},
+          explore_waiter_list),
+    named("a stop racing notify_one",
+          WaitScenario{.senders = {Role::kStop, Role::kSend}, .preemption_bound = 1},
+          explore_waiter_list),
+};
 
 // One swept core: its table's heading in docs/testing.md, its header (from
 // the repository root; its operations are the rows, whatever other header
-// the scenarios also reach), how to explore it, its scenarios, and the tags
-// of operations in its header that are no part of it (a snapshot for users
-// that the core itself never takes).
+// the scenarios also reach), its scenarios, and the tags of operations in
+// its header that are no part of it (a snapshot for users that the core
+// itself never takes).
 struct Core {
   const char* heading;
   std::string_view file;
-  Explore explore;
   std::span<const Named> scenarios;
   std::vector<std::string_view> unswept = {};
 };
 const Core kCores[] = {
-    {"DiatomicCore", "include/diatomic/detail/diatomic_core.hpp", explore_diatomic, kDiatomic},
-    {"AtomicWakerCore", "include/diatomic/detail/atomic_waker_core.hpp", explore_atomic_waker,
-     kAtomicWaker},
-    {"ParkerCore", "src/parker/parker_core.hpp", explore_parker, kParker},
-    {"PollGate", "include/diatomic/detail/poll_gate.hpp", explore_poll_gate, kPollGate},
-    {"BasicRcWaker (the awaiter's relay)", "include/diatomic/rc_waker.hpp", explore_relay,
-     kRelay, {"use_count.load"}},
+    {"DiatomicCore", "include/diatomic/detail/diatomic_core.hpp", kDiatomic},
+    {"AtomicWakerCore", "include/diatomic/detail/atomic_waker_core.hpp", kAtomicWaker},
+    {"ParkerCore", "src/parker/parker_core.hpp", kParker},
+    {"PollGate", "include/diatomic/detail/poll_gate.hpp", kPollGate},
+    {"BasicRcWaker (the awaiter's relay)", "include/diatomic/rc_waker.hpp", kRelay,
+     {"use_count.load"}},
+    {"ChannelCore", "include/diatomic/detail/channel_core.hpp", kChannel},
+    {"WaiterListCore", "include/diatomic/detail/waiter_list_core.hpp", kWaiterList},
 };
 
 // The weakenings of one order, one step each.
@@ -280,8 +329,9 @@ std::set<unsigned> discover(const Core& core, const Header& header,
                             std::map<SiteKey, Row>& rows) {
   std::set<unsigned> ran;
   for (const Named& named : core.scenarios) {
-    for (Scenario scenario : {named.scenario, with_stale_reads(named.scenario)}) {
-      scenario.weaken = [&](const Operation& op, OrderRole role, std::memory_order order) {
+    for (const bool stale_reads : {false, true}) {
+      const OrderMutation record = [&](const Operation& op, OrderRole role,
+                                       std::memory_order order) {
         if (!std::string_view(op.site.file).ends_with(core.file)) return order;
         ran.insert(op.site.line);
         const Tagged* site = tagged(core, header, op.site);
@@ -290,7 +340,7 @@ std::set<unsigned> discover(const Core& core, const Header& header,
         }
         return order;
       };
-      const Result result = core.explore(scenario);
+      const Result result = named.explore(stale_reads, record);
       EXPECT_FALSE(result.failure.has_value()) << named.name << ": " << *result.failure;
       EXPECT_TRUE(result.exhausted) << named.name;
     }
@@ -304,12 +354,12 @@ std::string sweep_one(const Core& core, const Header& header, const SiteKey& key
                       std::memory_order to) {
   for (const Named& named : core.scenarios) {
     for (const bool stale_reads : {false, true}) {
-      Scenario scenario = stale_reads ? with_stale_reads(named.scenario) : named.scenario;
-      scenario.weaken = [&](const Operation& op, OrderRole role, std::memory_order order) {
+      const OrderMutation weaken = [&](const Operation& op, OrderRole role,
+                                       std::memory_order order) {
         const Tagged* site = role == key.role ? tagged(core, header, op.site) : nullptr;
         return site != nullptr && site->tag == key.tag ? to : order;
       };
-      const Result result = core.explore(scenario);
+      const Result result = named.explore(stale_reads, weaken);
       if (result.failure) {
         return fmt::format("{}: {}, {}, schedule #{}", check_of(*result.failure), named.name,
                            stale_reads ? "stale reads" : "SC", schedule_of(*result.failure));

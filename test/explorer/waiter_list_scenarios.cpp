@@ -1,17 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The multi-waiter notifier (detail::WaiterListCore over the explorer policy,
-// its list lock a mutex the scheduler runs): senders wait for room in a
-// bounded queue reduced to a counter of free slots, a receiver frees slots
-// and calls notify_one(). Each sender runs the protocol of the wait
-// (diatomic/wait.hpp, Registrar<WaiterList>): begin_check, check, register,
-// re-check, park. A schedule fails if a sender stays parked while a slot it
-// could take was freed for it (a lost wake-up), if a re-check after a
-// registration misses a slot freed before a notification that the
-// registration follows on the list's count (the memory clause), if a node's
-// waker, links or the list's ends are touched without happens-before from
-// the last conflicting access (the lock or the node state's orders missing),
-// or if a waker reference outlives the run. Suites WaiterListExplorer,
-// WaiterListStaleReads and WaiterListSeededBugs.
+// its list lock a mutex the scheduler runs): see waiter_list_scenarios.hpp.
+// Suites WaiterListExplorer, WaiterListStaleReads and WaiterListSeededBugs.
+#include "waiter_list_scenarios.hpp"
+
 #include <diatomic/detail/waiter_list_core.hpp>
 
 #include <gtest/gtest.h>
@@ -28,8 +20,6 @@
 #include <string_view>
 #include <vector>
 
-#include "policy.hpp"
-#include "scheduler.hpp"
 #include "watchdog.hpp"
 
 namespace diatomic::explorer {
@@ -99,6 +89,12 @@ class Sender {
   void park() {
     Scheduler& scheduler = *Scheduler::active();
     scheduler.point();
+    if (!token_ && scheduler.spurious_wakeup()) {
+      // As this_thread::park() may: back without a wake, so nothing
+      // happens before; the wait polls again, still in the list.
+      scheduler.record("park", name_, "returns spuriously");
+      return;
+    }
     if (!token_) {
       scheduler.record("park", name_, "blocks");
       parked_ = Scheduler::self();
@@ -137,29 +133,6 @@ class Sender {
   bool token_ = false;
   int parked_ = -1;
   View woken_by_;
-};
-
-// What a sender does.
-enum class Role {
-  kSend,  // waits for a slot and takes it
-  // Registers, then is stopped before any slot is freed for it (the wait's
-  // stop path: begin_check, unregister, complete), racing the notifications.
-  kStop,
-  // Registers, then its frame is destroyed (unregister alone).
-  kDrop,
-  // Seeded bug: as kStop, but it reports the check done (complete() instead
-  // of unregister()), so a notification it received before the stop is
-  // swallowed.
-  kStopSwallowing,
-};
-
-struct WaitScenario {
-  std::vector<Role> senders;
-  int sends_each = 1;           // slots each kSend sender takes, one wait each
-  int preemption_bound = 2;
-  int stale_reads = 0;
-  int spurious_failures = 0;
-  OrderMutation weaken = {};    // a seeded bug in the orders of the list's atomics
 };
 
 class WaitRun final : public Execution {
@@ -272,22 +245,27 @@ class WaitRun final : public Execution {
   Atomic<std::uint32_t> room_{0};  // free slots: the queue starts full
 };
 
-Result explore_wait(const WaitScenario& scenario) {
+}  // namespace
+
+WaitScenario with_stale_reads(WaitScenario scenario, int preemption_bound) {
+  scenario.stale_reads = 1;
+  scenario.spurious_failures = 1;
+  scenario.preemption_bound = preemption_bound;
+  return scenario;
+}
+
+Result explore_waiter_list(const WaitScenario& scenario) {
   policy_config() = PolicyConfig{.weaken = scenario.weaken};
   Scheduler scheduler(Options{.preemption_bound = scenario.preemption_bound,
                               .stale_reads = scenario.stale_reads,
-                              .spurious_failures = scenario.spurious_failures});
+                              .spurious_failures = scenario.spurious_failures,
+                              .spurious_wakeups = scenario.spurious_wakeups});
   Result result = scheduler.explore([&] { return std::make_unique<WaitRun>(scenario); });
   policy_config() = PolicyConfig{};
   return result;
 }
 
-WaitScenario stale(WaitScenario scenario) {
-  scenario.stale_reads = 1;
-  scenario.spurious_failures = 1;
-  scenario.preemption_bound = 1;
-  return scenario;
-}
+namespace {
 
 const char* test_name() {
   return ::testing::UnitTest::GetInstance()->current_test_info()->name();
@@ -295,7 +273,7 @@ const char* test_name() {
 
 Result run(const WaitScenario& scenario) {
   const test::Watchdog watchdog(std::string("explorer: ") + test_name(), std::chrono::seconds(300));
-  Result result = explore_wait(scenario);
+  Result result = explore_waiter_list(scenario);
   std::printf("[explorer] %s: %ld schedules (%ld with a stale read), preemption bound %d, %s\n",
               test_name(), result.schedules, result.stale_schedules, scenario.preemption_bound,
               result.failure ? "stopped at the first failing schedule"
@@ -337,12 +315,14 @@ TEST(WaiterListExplorer, a_dropped_waiter_racing_notify_one_passes_the_wake_on) 
 }
 TEST(WaiterListExplorer, a_full_queue_with_a_waiting_sender) { expect_correct(kFullQueue); }
 
-TEST(WaiterListStaleReads, two_waiters_and_a_notifier) { expect_correct(stale(kTwoWaiters)); }
+TEST(WaiterListStaleReads, two_waiters_and_a_notifier) {
+  expect_correct(with_stale_reads(kTwoWaiters));
+}
 TEST(WaiterListStaleReads, a_stop_racing_notify_one_passes_the_wake_on) {
-  expect_correct(stale(kStopRacesNotify));
+  expect_correct(with_stale_reads(kStopRacesNotify));
 }
 TEST(WaiterListStaleReads, a_full_queue_with_a_waiting_sender) {
-  expect_correct(stale(kFullQueue));
+  expect_correct(with_stale_reads(kFullQueue));
 }
 
 // Seeded bugs: a lost sender wake-up, each way the store-buffering proof
@@ -372,12 +352,12 @@ TEST(WaiterListSeededBugs, a_stopped_waiter_that_swallows_its_notification_loses
   expect_caught(scenario);
 }
 TEST(WaiterListSeededBugs, registration_without_acquire_loses_a_sender_wake_up) {
-  WaitScenario scenario = stale(kFullQueue);
+  WaitScenario scenario = with_stale_reads(kFullQueue);
   scenario.weaken = &register_without_acquire;
   expect_caught(scenario);
 }
 TEST(WaiterListSeededBugs, notification_without_release_loses_a_sender_wake_up) {
-  WaitScenario scenario = stale(kFullQueue);
+  WaitScenario scenario = with_stale_reads(kFullQueue);
   scenario.weaken = &announce_without_release;
   expect_caught(scenario);
 }

@@ -80,9 +80,9 @@ class ChannelCore {
         one_lap_(2 * mark_),
         slots_(std::make_unique<Slot[]>(capacity)) {
     for (std::size_t i = 0; i < capacity; ++i) {
-      // Ordering: relaxed; the state is not shared yet: the handles are made
-      // after the constructor returns, and handing them to another thread
-      // orders everything before.
+      // Ordering[channel.init.stamp]: relaxed; the state is not shared yet:
+      // the handles are made after the constructor returns, and handing them
+      // to another thread orders everything before.
       slots_[i].stamp.store(i, std::memory_order_relaxed);
     }
   }
@@ -93,8 +93,9 @@ class ChannelCore {
   // send that claimed a position has written its slot (its Sender's release
   // happens before), so every position from head_ to the tail is full.
   ~ChannelCore() {
-    // Ordering: relaxed; the last release (acq_rel) made every other
-    // thread's operations happen before.
+    // Ordering[channel.destroy.tail]: relaxed; the last release
+    // (channel.release, acq_rel) made every other thread's operations
+    // happen before.
     const std::size_t tail = tail_.load(std::memory_order_relaxed) & ~mark_;
     while (head_ != tail) take([](T&&) noexcept {});
   }
@@ -107,8 +108,8 @@ class ChannelCore {
   // leaves it alone and returns kFull or kClosed. Lock-free: the loop
   // repeats only when another send claimed the position it tried.
   [[nodiscard]] Status try_send(T& value) noexcept {
-    // Ordering: relaxed; a guess of the tail, which the compare-exchange
-    // checks before anything depends on it.
+    // Ordering[channel.send.tail]: relaxed; a guess of the tail, which the
+    // compare-exchange checks before anything depends on it.
     std::size_t tail = tail_.load(std::memory_order_relaxed);
     for (;;) {
       if ((tail & mark_) != 0) return Status::kClosed;
@@ -139,13 +140,17 @@ class ChannelCore {
       } else if (static_cast<std::ptrdiff_t>(stamp - tail) < 0) {
         // The slot is still the previous lap's: its send has not finished
         // writing, or its message was not received yet. Full, unless the
-        // tail we read is old. Ordering: relaxed, as the first load.
+        // tail we read is old.
+        // Ordering[channel.send.full_tail]: relaxed, as channel.send.tail:
+        // "full" rests on the stamp alone (a receive that happens before
+        // this send freed the slot, and coherence lets the stamp's load not
+        // miss it); the tail only says the position is still the next one.
         const std::size_t now = tail_.load(std::memory_order_relaxed);
         if (now == tail) return Status::kFull;
         tail = now;
       } else {
         // Another send claimed this position: read the tail again.
-        // Ordering: relaxed, as the first load.
+        // Ordering[channel.send.retry_tail]: relaxed, as channel.send.tail.
         tail = tail_.load(std::memory_order_relaxed);
       }
     }
@@ -195,8 +200,9 @@ class ChannelCore {
   // is one RMW (the last one also closes and releases the senders'
   // reference).
   void add_sender() noexcept {
-    // Ordering: relaxed; the caller holds a Sender, so the count is not
-    // zero and nothing is published, as std::shared_ptr's copy.
+    // Ordering[channel.add_sender]: relaxed; the caller holds a Sender, so
+    // the count is not zero and nothing is published, as std::shared_ptr's
+    // copy.
     senders_.fetch_add(1, std::memory_order_relaxed);
   }
   // True if the caller must destroy the state (it released the last
