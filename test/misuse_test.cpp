@@ -6,6 +6,7 @@
 #include <diatomic/block_on.hpp>
 #include <diatomic/coro.hpp>
 #include <diatomic/diatomic_waker.hpp>
+#include <diatomic/rc_waker.hpp>
 #include <diatomic/wait.hpp>
 
 #include <gtest/gtest.h>
@@ -60,6 +61,21 @@ TEST(MisuseDeathTest, a_moved_from_sink_aborts_with_a_message) {
         sink.register_waker(Waker::noop());  // NOLINT(bugprone-use-after-move)
       },
       "diatomic: WakeSink used after it was moved from");
+}
+
+struct NoopTarget {
+  void wake() noexcept {}
+};
+
+TEST(MisuseDeathTest, a_moved_from_rc_waker_aborts_with_a_message) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        auto rc = RcWaker<NoopTarget>::make();
+        const RcWaker<NoopTarget> other = std::move(rc);
+        static_cast<void>(rc.waker());  // NOLINT(bugprone-use-after-move)
+      },
+      "diatomic: RcWaker used after it was moved from");
 }
 
 // Two threads each in block_on on one sink (the most common consumer

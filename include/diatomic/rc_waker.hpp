@@ -8,6 +8,7 @@
 
 #include <diatomic/config.hpp>
 #include <diatomic/detail/atomic_policy.hpp>
+#include <diatomic/detail/fatal.hpp>
 #include <diatomic/waker.hpp>
 
 #include <atomic>
@@ -25,11 +26,10 @@ concept Wakeable = requires(T& target) {
 
 namespace detail {
 
-/// RcWaker<T> over an atomic policy (detail/atomic_policy.hpp): the library
-/// uses std::atomic, the RMW-counting tests their own. A handle is a shared
-/// owner of one T, like std::shared_ptr; handles and the Wakers made from them
-/// share one count, and the last one to go destroys the T. Handles are values:
-/// distinct handles may be used from distinct threads at once.
+/// RcWaker<T>'s machinery over an atomic policy (detail/atomic_policy.hpp):
+/// the library's RcWaker counts with std::atomic, the coroutine awaiter's
+/// relay (waker_anchor.hpp) and the RMW-counting tests and benchmarks with
+/// their own policies. The contract is RcWaker's.
 template <Wakeable T, class Policy>
 class BasicRcWaker {
   struct Block {
@@ -40,53 +40,48 @@ class BasicRcWaker {
   };
 
  public:
-  /// Allocates the shared object, constructed from `args`, with one reference
-  /// (this handle). Throws what allocation or T's constructor throws.
   template <class... Args>
   [[nodiscard]] static BasicRcWaker make(Args&&... args) {
     return BasicRcWaker(new Block(std::forward<Args>(args)...));
   }
 
-  /// Another owner of the same object: one RMW on the count.
   BasicRcWaker(const BasicRcWaker& other) noexcept : block_(other.block_) {
     if (block_ != nullptr) retain(block_);
   }
-  /// Takes over `other`'s reference; `other` is left empty (usable only to
-  /// be assigned to or destroyed).
   BasicRcWaker(BasicRcWaker&& other) noexcept : block_(std::exchange(other.block_, nullptr)) {}
-  /// Copy-and-swap: releases the old reference after taking the new one.
+  // Copy-and-swap: releases the old reference after taking the new one.
   BasicRcWaker& operator=(BasicRcWaker other) noexcept {
     std::swap(block_, other.block_);
     return *this;
   }
-  /// Releases this reference; the last one destroys the object.
   ~BasicRcWaker() {
     if (block_ != nullptr) release(block_);
   }
 
-  /// A new Waker sharing this object: one RMW on the count.
   [[nodiscard]] Waker waker() const noexcept {
-    retain(block_);
+    retain(live());
     return Waker::adopt(block_, &kVTable);
   }
+  [[nodiscard]] T& get() const noexcept { return live()->value; }
+  T& operator*() const noexcept { return get(); }
+  T* operator->() const noexcept { return &get(); }
 
-  /// The shared object.
-  [[nodiscard]] T& get() const noexcept { return block_->value; }
-  /// The shared object.
-  T& operator*() const noexcept { return block_->value; }
-  /// The shared object.
-  T* operator->() const noexcept { return &block_->value; }
-
-  /// Handles and Wakers alive for this object. Ordering: relaxed, so the value
-  /// is only a snapshot; exact when no other thread clones or drops meanwhile.
   [[nodiscard]] std::size_t use_count() const noexcept {
     // Ordering[use_count.load]: relaxed; a snapshot for the caller, which the
     // relay never takes (so the order sweep leaves it out).
-    return block_->refs.load(std::memory_order_relaxed);
+    return live()->refs.load(std::memory_order_relaxed);
   }
 
  private:
   explicit BasicRcWaker(Block* block) noexcept : block_(block) {}
+
+  // The block of a handle that still owns one: a moved-from handle has none.
+  [[nodiscard]] Block* live() const noexcept {
+    DIATOMIC_CHECK(block_ != nullptr,
+                   "RcWaker used after it was moved from: only assignment and destruction are "
+                   "allowed");
+    return block_;
+  }
 
   static void retain(Block* block) noexcept {
     // Ordering[retain.fetch_add]: relaxed, as for shared_ptr: a new reference is made from one
@@ -120,14 +115,88 @@ class BasicRcWaker {
 
 }  // namespace detail
 
-/// The library's reference-counted waker, counting with std::atomic:
+/// A shared owner of one T that hands out Wakers targeting it: the
+/// library's reference-counted waker, like Rust's Arc<impl Wake>.
 ///
-///     struct Flag { std::atomic<bool> woken{false};
-///                   // Ordering: release, pairs with the acquire load of the thread that checks it.
-///                   void wake() noexcept { woken.store(true, std::memory_order_release); } };
-///     auto target = diatomic::RcWaker<Flag>::make();
-///     diatomic::Waker w = target.waker();   // clone of the handle: 1 RMW
+///     struct Flag {
+///       std::atomic<bool> woken{false};
+///       // Ordering: release, pairs with the acquire load of the thread that checks it.
+///       void wake() noexcept { woken.store(true, std::memory_order_release); }
+///     };
+///     auto flag = diatomic::RcWaker<Flag>::make();
+///     sink.register_waker(flag.waker());   // a new reference: 1 RMW
+///
+/// What T provides: a `wake() noexcept` member (Wakeable), called on the
+/// thread that wakes, possibly on several threads at once (one Waker may be
+/// registered with several primitives, or cloned); so wake() must be safe to
+/// call concurrently with itself and with the owner's own uses of the T.
+/// T's destructor runs on whichever thread drops the last reference, which
+/// may be a notifying thread inside wake(), and must not throw.
+///
+/// Ownership: handles and the Wakers made from them share one count, like
+/// std::shared_ptr; the last one to go destroys the T and frees the block.
+/// Copying a handle or a Waker (clone) adds a reference, destroying either
+/// (drop) releases one, Waker::wake() calls T::wake() then releases, and
+/// Waker::wake_by_ref() only calls T::wake(). Clone and drop cost one atomic
+/// RMW each, wake_by_ref none of its own.
+///
+/// Thread safety: handles are values. Distinct handles (and Wakers) may be
+/// used from distinct threads at once; one handle is shared between threads
+/// only for its const members. Memory ordering: the count is released by
+/// every drop and acquired by the last, so every owner's uses of the T happen
+/// before its destruction. RcWaker adds no ordering around T::wake(): what a
+/// wake orders is the primitive's contract (docs/memory-ordering.md).
+///
+/// Exceptions: only make() throws (std::bad_alloc, or what T's constructor
+/// throws); everything else is noexcept.
+///
+/// Misuse: a moved-from handle owns nothing and may only be assigned to or
+/// destroyed; any other use dereferences a null pointer (where checks are on,
+/// it aborts with a message). Signals: a Waker's wake_by_ref() is
+/// async-signal-safe when T::wake() is; wake() and drop may free the block,
+/// which is not.
 template <Wakeable T>
-using RcWaker = detail::BasicRcWaker<T, detail::StdAtomicPolicy>;
+class RcWaker {
+  using Core = detail::BasicRcWaker<T, detail::StdAtomicPolicy>;
+
+ public:
+  /// A new T, constructed from `args`, owned by this one handle. Throws what
+  /// the allocation or T's constructor throws.
+  template <class... Args>
+  [[nodiscard]] static RcWaker make(Args&&... args) {
+    return RcWaker(Core::make(std::forward<Args>(args)...));
+  }
+
+  /// Another owner of the same T: one RMW on the count.
+  RcWaker(const RcWaker& other) noexcept = default;
+  /// Takes over `other`'s reference; `other` owns nothing afterwards.
+  RcWaker(RcWaker&& other) noexcept = default;
+  /// Releases the old reference after taking the new one (self-assignment is
+  /// safe).
+  RcWaker& operator=(const RcWaker& other) noexcept = default;
+  /// Takes over `other`'s reference, releasing the old one.
+  RcWaker& operator=(RcWaker&& other) noexcept = default;
+  /// Releases this reference; the last one destroys the T.
+  ~RcWaker() = default;
+
+  /// A new Waker targeting the T: one RMW on the count.
+  [[nodiscard]] Waker waker() const noexcept { return core_.waker(); }
+
+  /// The shared T.
+  [[nodiscard]] T& get() const noexcept { return core_.get(); }
+  /// The shared T.
+  T& operator*() const noexcept { return core_.get(); }
+  /// The shared T.
+  T* operator->() const noexcept { return &core_.get(); }
+
+  /// Handles and Wakers alive for this T. A relaxed read: a snapshot, exact
+  /// only when no other thread clones or drops meanwhile.
+  [[nodiscard]] std::size_t use_count() const noexcept { return core_.use_count(); }
+
+ private:
+  explicit RcWaker(Core core) noexcept : core_(std::move(core)) {}
+
+  Core core_;
+};
 
 DIATOMIC_NAMESPACE_END
