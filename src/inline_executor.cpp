@@ -21,13 +21,15 @@ thread_local Trampoline trampoline;
 void InlineExecutor::execute(Job job) const noexcept {
   Trampoline& t = trampoline;
   if (t.draining) {
-    t.queued.push(*job.node_);
+    t.queued.push(detail::JobNode::of(job));
     return;
   }
   t.draining = true;
   // A job may resume a coroutine that destroys the job's node: never touch a
   // node after running it (queued nodes are unlinked before they run).
-  for (detail::JobNode* node = job.node_; node != nullptr; node = t.queued.pop()) node->run(node);
+  for (detail::JobNode* node = &detail::JobNode::of(job); node != nullptr; node = t.queued.pop()) {
+    node->run(node);
+  }
   t.draining = false;
 }
 

@@ -35,7 +35,7 @@ void RunLoop::wake_locked() noexcept {
 
 void RunLoop::execute(Job job) noexcept {
   const std::lock_guard<std::mutex> lock(mutex_);
-  queue_.push(*job.node_);
+  queue_.push(detail::JobNode::of(job));
   wake_locked();
 }
 

@@ -18,6 +18,7 @@
 #include <stop_token>
 #endif
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "../../examples/detached.hpp"
@@ -464,6 +465,10 @@ struct CollectingExecutor {
   void execute(Job job) const { jobs->push_back(job); }
 };
 static_assert(Executor<CollectingExecutor>);
+// Only the library makes Jobs: their node constructor takes a key that
+// user code cannot make.
+static_assert(!std::is_constructible_v<Job, detail::JobNode&>);
+static_assert(!std::is_default_constructible_v<detail::AwaiterKey>);
 
 #if defined(__cpp_lib_jthread)  // std::stop_token
 TEST(CoAwait, resumes_only_through_a_user_executor_and_a_stop_while_queued_adds_no_poll) {

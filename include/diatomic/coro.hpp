@@ -145,7 +145,7 @@ class Awaiter : private JobNode {
           "wake had already queued for polling; request stop on the wait's std::stop_token "
           "and let the coroutine resume before destroying it");
     }
-    wait_.unregister();
+    wait_.unregister(key());
     stop_.disarm();
     deadline_.disarm();
     anchor_.retire(*this);
@@ -182,15 +182,15 @@ class Awaiter : private JobNode {
   /// The anchor, whose gate a frame-mode wake claims.
   [[nodiscard]] Anchor& anchor() noexcept { return anchor_; }
   /// The primitive the wait is on.
-  [[nodiscard]] const void* primitive() const noexcept { return wait_.primitive(); }
+  [[nodiscard]] const void* primitive() const noexcept { return wait_.primitive(key()); }
   /// After the wait withdrew its registration: no notifier is inside the waker.
-  void quiesce() const noexcept { wait_.quiesce(); }
+  void quiesce() const noexcept { wait_.quiesce(key()); }
   /// Called by the wake that claimed the gate from idle: the awaiter lives
   /// until the job runs, but the job may run and destroy it before execute()
   /// returns, so execute on a copy.
   void queue() noexcept {
     const E executor = executor_;
-    executor.execute(Job(*this));
+    executor.execute(Job(key(), *this));
   }
 
   /// A stop request or the deadline's timer polls like a wake, but its
@@ -288,7 +288,7 @@ class SleepAwaiter : private JobNode {
   static void fire(void* self) noexcept {
     auto* const awaiter = static_cast<SleepAwaiter*>(self);
     const E executor = awaiter->executor_;  // the job may end *awaiter before execute() returns
-    executor.execute(Job(*awaiter));
+    executor.execute(Job(key(), *awaiter));
   }
   static void run_job(JobNode* node) noexcept {
     auto* const self = static_cast<SleepAwaiter*>(node);

@@ -14,17 +14,40 @@
 DIATOMIC_NAMESPACE_BEGIN
 
 class Job;
-class InlineExecutor;
-class RunLoop;
 
 namespace detail {
+class AwaiterKey;
+
 /// The intrusive link of a Job: it lives in the waiting coroutine's awaiter, so
 /// queueing a resumption allocates nothing. `run` must not touch the node after
-/// it has resumed the coroutine (the coroutine may destroy it).
+/// it has resumed the coroutine (the coroutine may destroy it). Every awaiter
+/// of the library (coro.hpp) derives from JobNode, which alone makes the
+/// AwaiterKey: a derived awaiter takes it with key(); the executors that
+/// queue nodes (InlineExecutor's trampoline, RunLoop) read a Job's node with
+/// of().
 struct JobNode {
   JobNode* next = nullptr;
   void (*run)(JobNode*) noexcept = nullptr;
+
+  /// The node `job` runs.
+  [[nodiscard]] static JobNode& of(Job job) noexcept;
+
+ protected:
+  /// The key for the awaiter that derives from this node.
+  [[nodiscard]] static AwaiterKey key() noexcept;
 };
+
+/// The passkey of what only the library's awaiters may do: make a Job from
+/// their node, and drive a Wait (its unregister, quiesce and primitive).
+/// Only JobNode can make one, so user code cannot.
+class AwaiterKey {
+  friend struct JobNode;
+  AwaiterKey() noexcept = default;
+};
+
+inline AwaiterKey JobNode::key() noexcept {
+  return AwaiterKey();
+}
 
 /// A FIFO of JobNodes linked through `next`; no allocation, no
 /// synchronisation of its own (InlineExecutor's trampoline is per thread,
@@ -57,19 +80,27 @@ class JobQueue {
 /// the executor chooses. A Job is a pointer-sized, trivially copyable,
 /// noexcept callable; it polls a waiting coroutine's predicate and resumes the
 /// coroutine when the predicate holds. A Job that is never run leaves its
-/// coroutine suspended forever (and its frame alive).
+/// coroutine suspended forever (and its frame alive). Only the library makes
+/// Jobs (a co_await on a wait, sleep_until): an executor receives them, copies
+/// them and calls them.
 class Job {
  public:
-  /// Made by the library for a waiting coroutine, not by users.
-  explicit Job(detail::JobNode& node) noexcept : node_(&node) {}
+  /// The library's: a Job that runs `node`. The key is made by the library
+  /// alone (detail::JobNode), so user code cannot call this.
+  Job(detail::AwaiterKey /*key*/, detail::JobNode& node) noexcept : node_(&node) {}
   /// Runs the job: call it exactly once.
   void operator()() const noexcept { node_->run(node_); }
+  /// The library's: the node this job runs, for an executor of the library
+  /// that queues nodes. The key is made by the library alone.
+  [[nodiscard]] detail::JobNode& node(detail::AwaiterKey /*key*/) const noexcept { return *node_; }
 
  private:
-  friend class InlineExecutor;
-  friend class RunLoop;
   detail::JobNode* node_;
 };
+
+inline detail::JobNode& detail::JobNode::of(Job job) noexcept {
+  return job.node(JobNode::key());
+}
 
 /// The one-function executor concept: `ex.execute(job)` arranges for `job()`
 /// to be called exactly once, now or later, on a thread of its choice.

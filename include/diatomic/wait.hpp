@@ -154,9 +154,6 @@ class Registrar<WaiterList> {
   WaiterList::Waiter waiter_;
 };
 
-template <class W, Executor E, bool Timed>
-class Awaiter;
-
 }  // namespace detail
 
 /// One wait for Pred on a Primitive (DiatomicWaker, AtomicWaker or WaiterList), run by
@@ -304,18 +301,22 @@ class Wait {
   template <Executor E, class Rep, class Period>
   [[nodiscard]] auto resume_on(E executor, std::chrono::duration<Rep, Period> timeout) &&;
 
- private:
-  template <class, Executor, bool>
-  friend class detail::Awaiter;
-
-  // Whether the primitive can say that no notifier is inside a waker call
-  // (then co_await uses a free, non-owning waker: detail::FrameAnchor).
+  /// True if the primitive can say that no notifier is inside a waker call
+  /// (DiatomicWaker, WaiterList): co_await then uses a free, non-owning
+  /// waker; on an AtomicWaker it allocates a relay.
   static constexpr bool kQuiescible = requires(const Registrar& r) { r.quiesce(); };
 
-  void unregister() noexcept { registrar_.unregister(); }
-  void quiesce() const noexcept { registrar_.quiesce(); }
-  [[nodiscard]] const void* primitive() const noexcept { return registrar_.primitive(); }
+  /// The library's awaiter only (the key is its): withdraws the registration.
+  void unregister(detail::AwaiterKey /*key*/) noexcept { registrar_.unregister(); }
+  /// The library's awaiter only: returns once no notifier is inside a call
+  /// of the waker this wait registered (after unregister).
+  void quiesce(detail::AwaiterKey /*key*/) const noexcept { registrar_.quiesce(); }
+  /// The library's awaiter only: the primitive the wait is on.
+  [[nodiscard]] const void* primitive(detail::AwaiterKey /*key*/) const noexcept {
+    return registrar_.primitive();
+  }
 
+ private:
   // The stop check that begins each poll: if stop was requested, the output
   // "stopped", unregistered.
   std::optional<output_type> stopped() {
