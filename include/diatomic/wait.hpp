@@ -302,16 +302,17 @@ class Wait {
   [[nodiscard]] auto resume_on(E executor, std::chrono::duration<Rep, Period> timeout) &&;
 
   /// True if the primitive can say that no notifier is inside a waker call
-  /// (DiatomicWaker, WaiterList): co_await then uses a free, non-owning
-  /// waker; on an AtomicWaker it allocates a relay.
+  /// (a DiatomicWaker): co_await then uses a free, non-owning waker; on an
+  /// AtomicWaker or a WaiterList it allocates a relay.
   static constexpr bool kQuiescible = requires(const Registrar& r) { r.quiesce(); };
 
   /// The library's awaiter only (the key is its): withdraws the registration.
   void unregister(detail::AwaiterKey /*key*/) noexcept { registrar_.unregister(); }
-  /// The library's awaiter only: returns once no notifier is inside a call
-  /// of the waker this wait registered (after unregister).
+  /// The library's awaiter only, where kQuiescible: returns once no notifier
+  /// is inside a call of the waker this wait registered (after unregister).
   void quiesce(detail::AwaiterKey /*key*/) const noexcept { registrar_.quiesce(); }
-  /// The library's awaiter only: the primitive the wait is on.
+  /// The library's awaiter only, where kQuiescible: the primitive the wait
+  /// is on.
   [[nodiscard]] const void* primitive(detail::AwaiterKey /*key*/) const noexcept {
     return registrar_.primitive();
   }
