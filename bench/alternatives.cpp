@@ -14,29 +14,16 @@
 #include <string>
 #include <thread>
 
-#if defined(__linux__)
-#include <sys/resource.h>
-#endif
-
 #include "asio_coroutines.hpp"
 #include "catalog.hpp"
 #include "coro_task.hpp"
 #include "mailboxes.hpp"
 #include "registry.hpp"
 #include "scenarios.hpp"
+#include "thread_stats.hpp"
 
 namespace diatomic::bench {
 namespace {
-
-// The calling thread's voluntary context switches so far: each is a sleep in
-// the kernel (a futex wait that blocked), which a wait the spin caught avoids.
-std::int64_t sleeps_so_far() noexcept {
-#if defined(__linux__)
-  rusage usage{};
-  if (getrusage(RUSAGE_THREAD, &usage) == 0) return usage.ru_nvcsw;
-#endif
-  return 0;
-}
 
 // T1: this thread sends on `ping` and waits on `pong`; the partner echoes.
 // Counter "sleeps/op": how many times per round trip either thread slept in

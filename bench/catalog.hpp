@@ -84,6 +84,18 @@ inline constexpr std::string_view kQueueMutex = "mutex_deque";
 inline constexpr std::string_view kQueueAsio = "asio_channel";
 // Q4's counter: both threads' CPU time per message, in ns.
 inline constexpr std::string_view kCpuCounter = "cpu ns/msg";
+// The channel's floors (bench/channels.cpp), "<scenario>/<floor>": its ring
+// with both sides spinning instead of waiting, then with the send's
+// DiatomicWaker notify(), then with the receive's WaiterList notify_one() too
+// (the channel's try_send / try_recv as shipped); for Q2 also a ring per
+// producer, sharing no claim word.
+inline constexpr std::string_view kQueueThroughput1Floors = "Q1f";
+inline constexpr std::string_view kQueueThroughput2Floors = "Q2f";
+inline constexpr std::string_view kQueueBurstsFloors = "Q4f";
+inline constexpr std::string_view kFloorRing = "ring";
+inline constexpr std::string_view kFloorSendNotify = "ring+send_notify";
+inline constexpr std::string_view kFloorBothNotifies = "ring+send_notify+recv_notify";
+inline constexpr std::string_view kFloorRingPerProducer = "ring_per_producer";
 
 // S5 layout experiments: the primitive's state word on the channel value's
 // cache line (as DiatomicWaker had it before it took a line of its own, and
@@ -191,11 +203,20 @@ inline constexpr std::array kGroups{
             {},
             {},
             {}}}},
-    Group{"Q1 throughput: 1 producer thread, the receiver blocks, capacity 1024",
+    Group{"Q1 throughput: 1 producer thread, the receiver blocks, capacity 1024\n"
+          "(sleeps: how many times per message the threads slept in the kernel)",
           {{{"Q1/diatomic_channel", "diatomic::channel, block_on(send) / block_on(recv)"},
             {"Q1/moodycamel", "moodycamel BlockingConcurrentQueue (unbounded), token"},
             {"Q1/tbb_bounded_queue", "TBB concurrent_bounded_queue, push / pop"},
             {"Q1/mutex_deque", "std::mutex + 2 condition_variables + std::deque"},
+            {}, {}, {}, {}, {}, {}}},
+          "ns per message"},
+    Group{"Q1 floors: the channel's ring, both threads spinning, its costs added one by one",
+          {{{"Q1f/ring", "the ring alone: no notification, no sleep"},
+            {"Q1f/ring+send_notify", "+ each send's DiatomicWaker notify() (1 RMW)"},
+            {"Q1f/ring+send_notify+recv_notify",
+             "+ each receive's WaiterList notify_one() (1 RMW)"},
+            {"Q1/diatomic_channel", "+ waiting: block_on(send) / block_on(recv)"},
             {}, {}, {}, {}, {}, {}}},
           "ns per message"},
     Group{"Q2 throughput: 2 producer threads, the receiver blocks, capacity 1024",
@@ -205,6 +226,15 @@ inline constexpr std::array kGroups{
             {"Q2/mutex_deque", "std::mutex + 2 condition_variables + std::deque"},
             {}, {}, {}, {}, {}, {}}},
           "ns per message"},
+    Group{"Q2 floors: as Q1's, 2 producers; and a ring per producer (no shared claim word)",
+          {{{"Q2f/ring", "the ring alone: no notification, no sleep"},
+            {"Q2f/ring_per_producer", "a ring alone per producer, the receiver tries each"},
+            {"Q2f/ring+send_notify", "+ each send's DiatomicWaker notify() (1 RMW)"},
+            {"Q2f/ring+send_notify+recv_notify",
+             "+ each receive's WaiterList notify_one() (1 RMW)"},
+            {"Q2/diatomic_channel", "+ waiting: block_on(send) / block_on(recv)"},
+            {}, {}, {}, {}, {}}},
+          "ns per message"},
     Group{"Q3 ping-pong between two threads over two capacity-1 queues",
           {{{"Q3/diatomic_channel", "diatomic::channel, capacity 1"},
             {"Q3/moodycamel", "moodycamel BlockingConcurrentQueue"},
@@ -213,12 +243,18 @@ inline constexpr std::array kGroups{
             {}, {}, {}, {}, {}, {}}},
           "ns per round trip"},
     Group{"Q4 bursts of 100 messages after an idle gap (the receiver sleeps between them);\n"
-          "time from the burst's start to its last receipt, per message; cpu: both threads",
+          "time from the burst's start to its last receipt, per message; cpu: both threads;\n"
+          "sleeps: the receiver's, per message (0.01: once per burst)",
           {{{"Q4/diatomic_channel", "diatomic::channel"},
             {"Q4/moodycamel", "moodycamel BlockingConcurrentQueue"},
             {"Q4/tbb_bounded_queue", "TBB concurrent_bounded_queue"},
             {"Q4/mutex_deque", "std::mutex + 2 condition_variables + std::deque"},
             {}, {}, {}, {}, {}, {}}},
+          "ns per message"},
+    Group{"Q4 floor: the channel's receiver spinning through the gaps instead of sleeping",
+          {{{"Q4f/ring+send_notify+recv_notify", "try_send / try_recv, both threads spinning"},
+            {"Q4/diatomic_channel", "block_on(send) / block_on(recv): the receiver sleeps"},
+            {}, {}, {}, {}, {}, {}, {}, {}}},
           "ns per message"},
     Group{"Q5 coroutine receiver: producer and receiver coroutines, an executor thread each,\n"
           "capacity 1024",
@@ -257,13 +293,23 @@ struct Target {
   std::string_view if_missed = {};
 };
 
-// Why diatomic::channel can lose Q1 and Q2 to moodycamel's queue: moodycamel
-// gives each producer a sub-queue of its own (no claim shared between
-// producers) and never waits for room (it allocates), where the channel's
-// producers claim slots of one ring and wait when it is full.
+// Why diatomic::channel misses a target, printed under the verdict: which
+// floor rows (Q1f, Q2f, Q4f) show the cost that makes the gap.
+// Q1 and Q2 against moodycamel's queue: it gives each producer a sub-queue of
+// its own (no claim shared between producers) and never waits for room (it
+// allocates), where the channel's producers claim slots of one ring and wait
+// when it is full.
 inline constexpr std::string_view kMoodycamelMiss =
     "moodycamel: a sub-queue per producer and no bound (its enqueue allocates instead of "
-    "waiting), against one bounded ring whose slots every producer claims";
+    "waiting), against one bounded ring whose slots every producer claims; Q2 floors: "
+    "Q2f/ring against Q2f/ring_per_producer is the shared claim word";
+// Against the mutex baseline: what the channel pays above its spinning ring.
+inline constexpr std::string_view kMutexMiss =
+    "Q1/Q2 floors: the ring, each notification, then waiting (registrations, sleeps and "
+    "wake-ups: the sleeps column) each add their step; the mutex pays no notification RMW";
+inline constexpr std::string_view kBurstsMiss =
+    "Q4 floor: the receiver that spins through the gaps shows what sleeping costs; the "
+    "sleeps column counts the receiver's sleeps per message (0.01: once per burst)";
 
 inline constexpr std::array kTargets{
     Target{"S1 notify, nobody registered: AtomicWaker / DiatomicWaker",
@@ -294,12 +340,14 @@ inline constexpr std::array kTargets{
            "Q1/diatomic_channel", {"Q1/moodycamel", "Q1/tbb_bounded_queue", "Q1/mutex_deque"},
            TargetKind::kFasterBy, 1.0, {}, kMoodycamelMiss},
     Target{"Q1 throughput, 1 producer: mutex + condition_variable / channel",
-           "Q1/diatomic_channel", {"Q1/mutex_deque"}, TargetKind::kFasterBy, 2.0},
+           "Q1/diatomic_channel", {"Q1/mutex_deque"}, TargetKind::kFasterBy, 2.0, {},
+           kMutexMiss},
     Target{"Q2 throughput, 2 producers: the fastest of moodycamel, TBB, mutex / channel",
            "Q2/diatomic_channel", {"Q2/moodycamel", "Q2/tbb_bounded_queue", "Q2/mutex_deque"},
            TargetKind::kFasterBy, 1.0, {}, kMoodycamelMiss},
     Target{"Q2 throughput, 2 producers: mutex + condition_variable / channel",
-           "Q2/diatomic_channel", {"Q2/mutex_deque"}, TargetKind::kFasterBy, 2.0},
+           "Q2/diatomic_channel", {"Q2/mutex_deque"}, TargetKind::kFasterBy, 2.0, {},
+           kMutexMiss},
     Target{"Q3 ping-pong: the fastest of moodycamel, TBB, mutex / channel",
            "Q3/diatomic_channel", {"Q3/moodycamel", "Q3/tbb_bounded_queue", "Q3/mutex_deque"},
            TargetKind::kFasterBy, 1.0},
@@ -307,9 +355,10 @@ inline constexpr std::array kTargets{
            "Q3/diatomic_channel", {"Q3/mutex_deque"}, TargetKind::kFasterBy, 2.0},
     Target{"Q4 bursts, time per message: the fastest of moodycamel, TBB, mutex / channel",
            "Q4/diatomic_channel", {"Q4/moodycamel", "Q4/tbb_bounded_queue", "Q4/mutex_deque"},
-           TargetKind::kFasterBy, 1.0},
+           TargetKind::kFasterBy, 1.0, {}, kBurstsMiss},
     Target{"Q4 bursts, time per message: mutex + condition_variable / channel",
-           "Q4/diatomic_channel", {"Q4/mutex_deque"}, TargetKind::kFasterBy, 2.0},
+           "Q4/diatomic_channel", {"Q4/mutex_deque"}, TargetKind::kFasterBy, 2.0, {},
+           kBurstsMiss},
     Target{"Q5 coroutine receiver: asio concurrent_channel / diatomic::channel",
            "Q5/diatomic_channel", {"Q5/asio_channel"}, TargetKind::kFasterBy, 2.0},
 };

@@ -18,6 +18,9 @@
 // concurrent_bounded_queue, asio::experimental::concurrent_channel (Q5), and
 // a std::mutex + two std::condition_variable + std::deque baseline written
 // here. Each is registered only where its header is found.
+// The floors Q1f, Q2f and Q4f time the channel's own ring with both sides
+// spinning, its costs added one at a time, so that a missed target shows
+// which cost makes the gap (docs/benchmarks.md).
 #include <diatomic/block_on.hpp>
 #include <diatomic/channel.hpp>
 #include <diatomic/coro.hpp>
@@ -26,11 +29,12 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <ctime>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -48,6 +52,8 @@
 #include "catalog.hpp"
 #include "coro_task.hpp"
 #include "registry.hpp"
+#include "scenarios.hpp"
+#include "thread_stats.hpp"
 
 namespace diatomic::bench {
 namespace {
@@ -62,6 +68,11 @@ constexpr auto kIdleGap = std::chrono::microseconds(200);
 // between them (some 250 us of wall-clock time each): 0.05 s of it is a few
 // hundred bursts, well under a second of wall-clock time.
 constexpr double kBurstsMinTime = 0.05;
+// Q4's floor: its receiver never sleeps, so a burst takes it a fraction of
+// the channel's time, and Q4's clock time would mean several times the
+// bursts, each with its idle gap: a fifth of it still counts a thousand
+// bursts or more (at up to 100 ns per message).
+constexpr double kSpinningBurstsMinTime = kBurstsMinTime / 5;
 
 // Each adapter: Queue(capacity); queue.producer() returns what one producer
 // thread sends with (send(m) waits while the queue is full); queue.recv()
@@ -167,35 +178,117 @@ class TbbQueue {
 };
 #endif
 
-// The calling thread's CPU time, in nanoseconds.
-std::int64_t thread_cpu_ns() noexcept {
-  timespec now{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return std::int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
-}
-
 std::int64_t steady_ns() noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
+// The floors: the channel's own ring (ChannelCore, the code that
+// Sender::try_send and Receiver::try_recv run) with both sides spinning
+// (Backoff) instead of waiting, so that no registration, sleep or wake-up is
+// timed. Over the std policy it makes both notifications, as shipped: the
+// receiver's DiatomicWaker notify() per send, the senders' WaiterList
+// notify_one() per receive. The policies below keep only the first, or
+// neither; each floor then differs from the next by one cost.
+struct SkipNotify {
+  void notify() noexcept {}
+  void notify_one() noexcept {}
+  void notify_all() noexcept {}
+};
+struct RingOnlyPolicy : detail::StdAtomicPolicy {
+  using ChannelRxWaker = SkipNotify;
+  using ChannelTxWaiters = SkipNotify;
+};
+struct RingAndRxWakerPolicy : detail::StdAtomicPolicy {
+  using ChannelRxWaker = DiatomicWaker;
+  using ChannelTxWaiters = SkipNotify;
+};
+
+template <class Policy>
+class SpinningRing {
+  using Core = detail::ChannelCore<Message, Policy>;
+
+ public:
+  explicit SpinningRing(std::size_t capacity) : core_(capacity) {}
+  struct Producer {
+    Core* core;
+    void send(Message m) const {
+      for (Backoff backoff; core->try_send(m) != Core::Status::kDone;) backoff.pause();
+    }
+  };
+  [[nodiscard]] Producer producer() { return Producer{&core_}; }
+  // The one receiver's: takes the next message, if one is there.
+  [[nodiscard]] bool try_recv(Message& out) noexcept {
+    return core_.try_recv([&](Message&& m) noexcept { out = m; }) == Core::Status::kDone;
+  }
+  Message recv() {
+    Message out = 0;
+    for (Backoff backoff; !try_recv(out);) backoff.pause();
+    return out;
+  }
+
+ private:
+  Core core_;
+};
+
+// Q2's floor without the claim word the producers share: a ring alone
+// (RingOnlyPolicy) per producer, as moodycamel's queue keeps a sub-queue per
+// producer, the receiver trying them in turn.
+class RingPerProducer {
+  static constexpr int kRings = 2;  // Q2's producers
+
+ public:
+  explicit RingPerProducer(std::size_t capacity) {
+    for (auto& ring : rings_) ring = std::make_unique<SpinningRing<RingOnlyPolicy>>(capacity);
+  }
+  [[nodiscard]] SpinningRing<RingOnlyPolicy>::Producer producer() {
+    // Ordering: relaxed; a counter that hands each producer thread its ring.
+    return rings_[next_producer_.fetch_add(1, std::memory_order_relaxed) % kRings]->producer();
+  }
+  Message recv() {
+    Message out = 0;
+    for (Backoff backoff;; backoff.pause()) {
+      for (int i = 0; i < kRings; ++i) {
+        next_ring_ = (next_ring_ + 1) % kRings;
+        if (rings_[next_ring_]->try_recv(out)) return out;
+      }
+    }
+  }
+
+ private:
+  std::unique_ptr<SpinningRing<RingOnlyPolicy>> rings_[kRings];
+  std::atomic<int> next_producer_{0};
+  int next_ring_ = 0;
+};
+
 // Q1, Q2: `Producers` threads send the run's messages between them; the
-// timing thread receives them.
+// timing thread receives them. Counter "sleeps/op": how many times per
+// message the threads slept in the kernel, between them.
 template <class Queue, int Producers>
 void throughput(benchmark::State& state) {
   Queue queue(kThroughputCapacity);
   const auto total = static_cast<std::int64_t>(state.max_iterations);
+  std::atomic<std::int64_t> producer_sleeps{0};
   std::vector<std::thread> producers;
   for (int p = 0; p < Producers; ++p) {
     const std::int64_t share = total / Producers + (p < total % Producers ? 1 : 0);
-    producers.emplace_back([&queue, share] {
+    producers.emplace_back([&queue, &producer_sleeps, share] {
+      const std::int64_t before = sleeps_so_far();
       auto producer = queue.producer();
       for (std::int64_t i = 0; i < share; ++i) producer.send(static_cast<Message>(i + 1));
+      // Ordering: relaxed; read after the join, which orders it.
+      producer_sleeps.fetch_add(sleeps_so_far() - before, std::memory_order_relaxed);
     });
   }
+  const std::int64_t before = sleeps_so_far();
   for (auto _ : state) benchmark::DoNotOptimize(queue.recv());
+  const std::int64_t receiver_sleeps = sleeps_so_far() - before;
   for (std::thread& t : producers) t.join();
+  // Ordering: relaxed, as the producers' adds; the joins order them.
+  state.counters[std::string(kSleepsCounter)] =
+      static_cast<double>(receiver_sleeps + producer_sleeps.load(std::memory_order_relaxed)) /
+      static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1));
 }
 
 // Q3: this thread sends on `ping` and waits on `pong`; the partner echoes.
@@ -225,7 +318,9 @@ void ping_pong(benchmark::State& state) {
 
 // Q4: the producer sleeps kIdleGap, then sends a burst whose first message
 // carries the burst's start time; the receiver times each message as its
-// share of the burst. Counter "cpu ns/msg": both threads' CPU time per message.
+// share of the burst. Counter "cpu ns/msg": both threads' CPU time per
+// message; "sleeps/op": how many times per message the receiver slept in the
+// kernel (0.01: once per burst).
 template <class Queue>
 void bursts(benchmark::State& state) {
   Queue queue(kThroughputCapacity);
@@ -243,6 +338,7 @@ void bursts(benchmark::State& state) {
     producer_cpu = thread_cpu_ns() - cpu_before;
   });
   const std::int64_t cpu_before = thread_cpu_ns();
+  const std::int64_t sleeps_before = sleeps_so_far();
   std::int64_t received = 0;
   while (state.KeepRunningBatch(kBurst)) {
     const auto start = static_cast<std::int64_t>(queue.recv());
@@ -252,11 +348,14 @@ void bursts(benchmark::State& state) {
     received += kBurst;
   }
   const std::int64_t receiver_cpu = thread_cpu_ns() - cpu_before;
+  const std::int64_t receiver_sleeps = sleeps_so_far() - sleeps_before;
   // Messages the producer sent beyond the run's batches.
   for (; received < burst_count * kBurst; ++received) static_cast<void>(queue.recv());
   producer_thread.join();
   state.counters[std::string(kCpuCounter)] =
       static_cast<double>(receiver_cpu + producer_cpu) / static_cast<double>(received);
+  state.counters[std::string(kSleepsCounter)] =
+      static_cast<double>(receiver_sleeps) / static_cast<double>(received);
 }
 
 // Q5 over diatomic::channel: a producer coroutine on one RunLoop, the
@@ -336,10 +435,37 @@ void add_channel(Registry& registry) {
   }
 }
 
+// The floors of Q1 and Q2 (Producers 1, 2): the channel's ring with both
+// sides spinning, its notifications added one at a time (docs/benchmarks.md
+// says which gap each shows).
+template <int Producers>
+void add_throughput_floors(Registry& registry, std::string_view scenario) {
+  using Clock = Registry::Clock;
+  registry.add(benchmark_name(scenario, kFloorRing),
+               &throughput<SpinningRing<RingOnlyPolicy>, Producers>, Clock::kWall);
+  registry.add(benchmark_name(scenario, kFloorSendNotify),
+               &throughput<SpinningRing<RingAndRxWakerPolicy>, Producers>, Clock::kWall);
+  registry.add(benchmark_name(scenario, kFloorBothNotifies),
+               &throughput<SpinningRing<detail::StdAtomicPolicy>, Producers>, Clock::kWall);
+}
+
+void add_channel_floors(Registry& registry) {
+  add_throughput_floors<1>(registry, kQueueThroughput1Floors);
+  add_throughput_floors<2>(registry, kQueueThroughput2Floors);
+  registry.add(benchmark_name(kQueueThroughput2Floors, kFloorRingPerProducer),
+               &throughput<RingPerProducer, 2>, Registry::Clock::kWall);
+  // Q4's: the channel as shipped, its receiver spinning through the gaps
+  // instead of sleeping.
+  registry.add(benchmark_name(kQueueBurstsFloors, kFloorBothNotifies),
+               &bursts<SpinningRing<detail::StdAtomicPolicy>>, Registry::Clock::kManual,
+               kSpinningBurstsMinTime);
+}
+
 }  // namespace
 
 void register_channels(Registry& registry) {
   add_channel(registry);
+  add_channel_floors(registry);
   add_thread_scenarios<MutexQueue>(registry, kQueueMutex);
 #if defined(DIATOMIC_BENCH_MOODYCAMEL)
   add_thread_scenarios<MoodycamelQueue>(registry, kQueueMoodycamel);

@@ -35,6 +35,29 @@
 DIATOMIC_NAMESPACE_BEGIN
 namespace detail {
 
+// The receiver's waker and the senders' waiters: a DiatomicWaker and a
+// WaiterList for the std policy (the waits are then plain
+// Wait<DiatomicWaker, ...> and Wait<WaiterList, ...>), the bare state
+// machines over any other policy (the explorer's, the counting one), or what
+// a policy names itself (ChannelRxWaker, ChannelTxWaiters: the benchmarks'
+// floors replace one or both by a notifier that does nothing, to show what
+// each costs).
+template <class Policy>
+struct ChannelNotifiers {
+  static constexpr bool kStd = std::is_same_v<Policy, StdAtomicPolicy>;
+  using Rx = std::conditional_t<kStd, DiatomicWaker, DiatomicCore<Policy>>;
+  using Tx = std::conditional_t<kStd, WaiterList, WaiterListCore<Policy>>;
+};
+template <class Policy>
+  requires requires {
+    typename Policy::ChannelRxWaker;
+    typename Policy::ChannelTxWaiters;
+  }
+struct ChannelNotifiers<Policy> {
+  using Rx = typename Policy::ChannelRxWaker;
+  using Tx = typename Policy::ChannelTxWaiters;
+};
+
 // A position in the ring, as crossbeam's array channel encodes it:
 //   bits below kMark's      the slot index, 0 .. capacity - 1
 //   the kMark bit (tail only) the channel is closed
@@ -50,10 +73,6 @@ namespace detail {
 // free for the next lap. A send at p that finds a stamp below p (the
 // previous lap's p - one lap, still being written, or p - one lap + 1, not
 // yet received) reports the ring full: it never waits for another send.
-//
-// The receiver's waker is a DiatomicWaker and the senders' waiters are a
-// WaiterList for the std policy (the waits are then plain Wait<DiatomicWaker,
-// ...> and Wait<WaiterList, ...>), the bare state machines otherwise.
 template <class T, class Policy>
 class ChannelCore {
   static_assert(std::is_nothrow_move_constructible_v<T>,
@@ -64,9 +83,8 @@ class ChannelCore {
   using Atomic = typename Policy::template Atomic<U>;
 
  public:
-  static constexpr bool kStd = std::is_same_v<Policy, StdAtomicPolicy>;
-  using RxWaker = std::conditional_t<kStd, DiatomicWaker, DiatomicCore<Policy>>;
-  using TxWaiters = std::conditional_t<kStd, WaiterList, WaiterListCore<Policy>>;
+  using RxWaker = typename ChannelNotifiers<Policy>::Rx;
+  using TxWaiters = typename ChannelNotifiers<Policy>::Tx;
   enum class Status : unsigned char { kDone, kEmpty, kFull, kClosed };
 
   /// The largest capacity: positions must keep at least two bits of lap.
