@@ -44,7 +44,7 @@ std::uint64_t total_messages() {
   if (const char* env = std::getenv("DIATOMIC_CHANNEL_STRESS_MESSAGES")) {
     return std::strtoull(env, nullptr, 10);
   }
-  return 2'000'000 / kScale;
+  return 2'000'000 / stress_divisor();
 }
 
 // What happened to each message of a round: received, handed back, or

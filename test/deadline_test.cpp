@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "coro_task.hpp"
+#include "stress_scale.hpp"
 #include "watchdog.hpp"
 
 namespace diatomic::test {
@@ -141,20 +142,10 @@ TEST(BlockOnDeadline, an_atomic_waker_wait_times_out_too) {
 // after it, or during the last check. A wait that timed out is followed by
 // one without a deadline, which must find the item: each item is received
 // exactly once, in order, by one of the two.
-// A million rounds; a tenth under a sanitizer, whose runtime makes each
-// round some ten times dearer (the count is printed).
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr std::uint64_t kScale = 10;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr std::uint64_t kScale = 10;
-#else
-constexpr std::uint64_t kScale = 1;
-#endif
-#else
-constexpr std::uint64_t kScale = 1;
-#endif
-constexpr std::uint64_t kRacingRounds = 1'000'000 / kScale;
+// A million rounds, divided as the stress tests' work is (under a
+// sanitizer or an emulator, each round is dearer: stress_scale.hpp); the
+// count is printed.
+const std::uint64_t kRacingRounds = 1'000'000 / stress_divisor();
 
 TEST(BlockOnDeadline, values_racing_the_deadline_are_returned_or_left_never_lost) {
   WakeSink sink;
@@ -322,7 +313,7 @@ TEST(CoAwaitDeadline, a_coroutine_destroyed_while_it_sleeps_cancels_its_timer) {
 // A coroutine on a RunLoop receives items 1..kCoRounds as above: a wait with
 // a deadline of 0 to 7 µs racing the producer, then, if it timed out, one
 // without: each item is received once, in order.
-constexpr std::uint64_t kCoRounds = 100'000 / kScale;
+const std::uint64_t kCoRounds = 100'000 / stress_divisor();
 
 Task receive_all(WakeSink& sink, RunLoop& loop, std::atomic<std::uint64_t>& sent,
                  std::atomic<std::uint64_t>& taken, std::uint64_t& timeouts,
