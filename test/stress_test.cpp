@@ -9,7 +9,7 @@
 // again, and a single lost wake-up stalls every thread: the watchdog then
 // aborts naming the case. Plain builds send 18 million notifications in
 // all; ThreadSanitizer builds a tenth of that, AddressSanitizer builds a
-// fifth, runs under qemu-user a hundredth (stress_scale.hpp). Suites
+// fifth, runs under qemu-user a tenth (stress_scale.hpp). Suites
 // 'concurrency' and 'stress'.
 #include <diatomic/diatomic.hpp>
 
