@@ -380,10 +380,14 @@ TEST(ChannelRmws, a_busy_receiver_pays_no_registration) {
   EXPECT_EQ(core->try_send(v), CountedCore::Status::kDone);
   TestTarget target;
   const Waker waker = target.waker();
-  Wait<CountedCore::RxWaker, detail::RecvOne<int, CountingPolicy>, false> wait(
-      core->rx_waker(), detail::RecvOne<int, CountingPolicy>{core});
-  EXPECT_EQ(count_rmws([&] { EXPECT_TRUE(wait.poll(waker)); }), 1u)
-      << "a message was there: no registration, only the senders' notify_one()";
+  {
+    // The wait ends before the channel does: ~Wait ends the consumer's wait
+    // on the channel's waker.
+    Wait<CountedCore::RxWaker, detail::RecvOne<int, CountingPolicy>, false> wait(
+        core->rx_waker(), detail::RecvOne<int, CountingPolicy>{core});
+    EXPECT_EQ(count_rmws([&] { EXPECT_TRUE(wait.poll(waker)); }), 1u)
+        << "a message was there: no registration, only the senders' notify_one()";
+  }
   EXPECT_EQ(target.clones(), 0);
   EXPECT_FALSE(core->drop_receiver());
   EXPECT_TRUE(core->drop_sender());
