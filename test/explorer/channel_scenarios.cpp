@@ -260,13 +260,6 @@ class ChannelRun final : public Execution {
 
 }  // namespace
 
-ChannelScenario with_stale_reads(ChannelScenario scenario, int preemption_bound) {
-  scenario.stale_reads = 1;
-  scenario.spurious_failures = 1;
-  scenario.preemption_bound = preemption_bound;
-  return scenario;
-}
-
 Result explore_channel(const ChannelScenario& scenario) {
   policy_config() = PolicyConfig{.weaken = scenario.weaken};
   Scheduler scheduler(Options{.preemption_bound = scenario.preemption_bound,

@@ -48,10 +48,6 @@ struct ChannelScenario {
   OrderMutation weaken = {};  // a seeded bug in the memory orders of the channel's atomics
 };
 
-// The same scenario in the stale-read model (one stale read and one
-// spurious compare-exchange failure per schedule).
-[[nodiscard]] ChannelScenario with_stale_reads(ChannelScenario scenario, int preemption_bound = 1);
-
 // Explores every schedule of the scenario up to its bounds. A schedule fails
 // if the receiver is left waiting (a lost wake-up), if a slot is accessed
 // without happens-before from the previous conflicting access (a data race on

@@ -21,8 +21,9 @@
 // To sweep a new core: write it over an atomic policy
 // (detail/atomic_policy.hpp) as the cores are, tag each of its atomic
 // operations, give it an explore_* function over a scenario type of its own
-// (with a `weaken` member and a with_stale_reads overload, as
-// channel_scenarios.hpp has) and a few small scenarios (a Named array below)
+// (with the members `weaken`, `preemption_bound`, `stale_reads` and
+// `spurious_failures` that with_stale_reads in scheduler.hpp sets, as
+// ChannelScenario has) and a few small scenarios (a Named array below)
 // that between them reach every operation of its header, and add one row to
 // kCores. Then rewrite the table (its heading comes from kCores too):
 //   DIATOMIC_UPDATE_DOCS=1 BUILD/test/explorer/explorer_test --gtest_filter='OrderSweep.*'

@@ -612,13 +612,6 @@ Result run(const Scenario& scenario, WordFormat format) {
 
 }  // namespace
 
-Scenario with_stale_reads(Scenario scenario, int preemption_bound) {
-  scenario.stale_reads = 1;
-  scenario.spurious_failures = 1;
-  scenario.preemption_bound = preemption_bound;
-  return scenario;
-}
-
 Result explore_diatomic(const Scenario& scenario) {
   return run<PrimitiveRun<DiatomicCore>>(scenario, &diatomic_word);
 }

@@ -89,14 +89,6 @@ struct Scenario {
   OrderMutation weaken = {};       // a seeded bug in the memory orders of the cores' atomics
 };
 
-// The same scenario in the stale-read model: a load may return an older
-// store once per schedule, and a compare_exchange_weak may fail spuriously
-// once. Each stale read multiplies the schedules by the number of stores it
-// could return, so the scenarios run with preemption bound 1 (at bound 2,
-// two producers alone take 45,360 schedules); a seeded bug may keep its
-// scenario's bound, since the search stops at the first failure.
-[[nodiscard]] Scenario with_stale_reads(Scenario scenario, int preemption_bound = 1);
-
 // Explores every schedule of the scenario, up to its preemption bound, over
 // detail::DiatomicCore<Policy> or detail::AtomicWakerCore<Policy>. A schedule
 // fails if the consumer is left waiting while it lacks a token (lost

@@ -66,6 +66,21 @@ struct Options {
   long max_steps = 20'000;         // per schedule; beyond it the scenario livelocks
 };
 
+// The same scenario (any of the explorer's kinds: Scenario, ChannelScenario,
+// WaitScenario) in the stale-read model: a load may return an older store
+// once per schedule, and a compare_exchange_weak may fail spuriously once.
+// Each stale read multiplies the schedules by the number of stores it could
+// return, so the scenarios run with preemption bound 1 (at bound 2, two
+// producers on DiatomicWaker alone take 45,360 schedules); a seeded bug may
+// keep its scenario's bound, since the search stops at the first failure.
+template <class S>
+[[nodiscard]] S with_stale_reads(S scenario, int preemption_bound = 1) {
+  scenario.stale_reads = 1;
+  scenario.spurious_failures = 1;
+  scenario.preemption_bound = preemption_bound;
+  return scenario;
+}
+
 struct Result {
   long schedules = 0;
   long stale_schedules = 0;  // schedules in which some load read a stale store

@@ -247,13 +247,6 @@ class WaitRun final : public Execution {
 
 }  // namespace
 
-WaitScenario with_stale_reads(WaitScenario scenario, int preemption_bound) {
-  scenario.stale_reads = 1;
-  scenario.spurious_failures = 1;
-  scenario.preemption_bound = preemption_bound;
-  return scenario;
-}
-
 Result explore_waiter_list(const WaitScenario& scenario) {
   policy_config() = PolicyConfig{.weaken = scenario.weaken};
   Scheduler scheduler(Options{.preemption_bound = scenario.preemption_bound,

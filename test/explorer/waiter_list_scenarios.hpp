@@ -39,10 +39,6 @@ struct WaitScenario {
   OrderMutation weaken = {};  // a seeded bug in the orders of the list's atomics
 };
 
-// The same scenario in the stale-read model (one stale read and one spurious
-// compare-exchange failure per schedule).
-[[nodiscard]] WaitScenario with_stale_reads(WaitScenario scenario, int preemption_bound = 1);
-
 // Explores every schedule of the scenario up to its bounds. Each sender runs
 // the protocol of the wait (diatomic/wait.hpp, Registrar<WaiterList>):
 // begin_check, check, register, re-check, park. A schedule fails if a sender
