@@ -35,7 +35,8 @@ class BasicRcWaker {
   struct Block {
     template <class... Args>
     explicit Block(Args&&... args) : value(std::forward<Args>(args)...) {}
-    typename Policy::template Atomic<std::size_t> refs{1};
+    typename Policy::template Atomic<std::size_t> refs{
+        detail::named<Policy>("refs", std::size_t{1})};
     T value;
   };
 

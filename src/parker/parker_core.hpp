@@ -132,7 +132,7 @@ class ParkerCore {
     }
   }
 
-  Word state_{kEmpty};
+  Word state_{named<Policy>("parker", kEmpty)};
 };
 
 }  // namespace detail

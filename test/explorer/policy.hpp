@@ -36,6 +36,8 @@
 
 #include "scheduler.hpp"
 
+#include <diatomic/detail/atomic_policy.hpp>
+
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
@@ -100,15 +102,24 @@ template <class T>
   return std::to_string(value);
 }
 
+// The name of a new atomic or cell in the traces of this schedule: `kind`
+// and a number, "state0", "slot1", ...
+[[nodiscard]] inline std::string object_name(const char* kind) {
+  Scheduler* scheduler = Scheduler::active();
+  return scheduler != nullptr ? scheduler->name_object(kind) : kind;
+}
+
 // An atomic word of the code under test: every operation is a scheduling
 // point and a trace step, and reads and writes its modification order as the
-// memory model above says.
+// memory model above says. Its owner names it: a core where it declares it
+// (detail::named, atomic_policy.hpp), a scenario as it does its cells.
 template <class T>
 class Atomic {
  public:
-  explicit Atomic(T initial) : name_(make_name()), location_(make_location()) {
+  Atomic(const char* kind, T initial) : name_(object_name(kind)), location_(make_location()) {
     history_.push_back(Store{initial, View{}});
   }
+  explicit Atomic(detail::Named<T> named) : Atomic(named.name, named.value) {}
   Atomic(const Atomic&) = delete;
   Atomic& operator=(const Atomic&) = delete;
   // Destroyed on a scenario thread (a reference count's last release frees
@@ -220,13 +231,6 @@ class Atomic {
     Obligation owed{};        // the greatest its writer and the stores before it carried
   };
 
-  static std::string make_name() {
-    const char* kind = std::is_same_v<T, std::uintptr_t>   ? "state"
-                       : std::is_same_v<T, std::uint32_t> ? "word"
-                                                          : "count";
-    Scheduler* scheduler = Scheduler::active();
-    return scheduler != nullptr ? scheduler->name_object(kind) : kind;
-  }
   static int make_location() {
     Scheduler* scheduler = Scheduler::active();
     return scheduler != nullptr ? scheduler->new_location() : 0;
@@ -364,7 +368,7 @@ template <class T>
 class Cell {
  public:
   // `kind` names the cell in traces: "slot0", "frame1", ...
-  explicit Cell(const char* kind = "slot") : name_(make_name(kind)) {}
+  explicit Cell(const char* kind = "slot") : name_(object_name(kind)) {}
   Cell(const Cell&) = delete;
   Cell& operator=(const Cell&) = delete;
 
@@ -422,11 +426,6 @@ class Cell {
     bool write_;
     bool active_ = Scheduler::on_scenario_thread();
   };
-
-  static std::string make_name(const char* kind) {
-    Scheduler* scheduler = Scheduler::active();
-    return scheduler != nullptr ? scheduler->name_object(kind) : kind;
-  }
 
   // An access must happen after the last write by another thread and, if it
   // writes, after every other thread's last read.

@@ -299,7 +299,7 @@ class PrimitiveRun final : public ScenarioRun {
 
   std::vector<std::unique_ptr<Target>> targets_;
   std::unique_ptr<Core> core_;
-  Atomic<int> tokens_{0};  // the payload: tokens handed to the consumer so far
+  Atomic<int> tokens_{"count", 0};  // the payload: tokens handed to the consumer so far
 };
 
 // One schedule of a scenario over the thread parker.
@@ -357,7 +357,7 @@ class ParkerRun final : public ScenarioRun {
   int wakes_ = 0;     // wake() calls begun
   int consumed_ = 0;  // tokens the consumer's parks consumed
   Cell<bool> payload_{"payload"};
-  Atomic<int> tokens_{0};
+  Atomic<int> tokens_{"count", 0};
 };
 
 // One schedule of a scenario over the awaiter's poll gate.
@@ -422,7 +422,7 @@ class GateRun final : public ScenarioRun {
   PollGate gate_;
   Cell<bool> calls_{"calls"};
   Cell<bool> job_{"job"};
-  Atomic<int> tokens_{0};
+  Atomic<int> tokens_{"count", 0};
   bool complete_ = false;   // touched only by the thread holding the baton
   bool destroyed_ = false;
 };
@@ -437,7 +437,7 @@ int& live_relay_atomics() noexcept {
 template <class T>
 class CountedAtomic final : public Atomic<T> {
  public:
-  explicit CountedAtomic(T initial) : Atomic<T>(initial) { ++live_relay_atomics(); }
+  explicit CountedAtomic(detail::Named<T> named) : Atomic<T>(named) { ++live_relay_atomics(); }
   CountedAtomic(const CountedAtomic&) = delete;
   CountedAtomic& operator=(const CountedAtomic&) = delete;
   ~CountedAtomic() { --live_relay_atomics(); }
@@ -556,7 +556,7 @@ class RelayRun final : public ScenarioRun {
   std::optional<detail::BasicRelayAnchor<RelayRun, RelayPolicy>> anchor_;
   std::vector<Waker> clones_;  // one per producer, moved out by its thread
   Cell<bool> frame_{"frame"};
-  Atomic<int> tokens_{0};
+  Atomic<int> tokens_{"count", 0};
   // Destroyed while suspended: the wait never completes, so the frame goes
   // only by the destructor's seize (a coroutine resumed by its completion
   // is not destroyed while suspended).

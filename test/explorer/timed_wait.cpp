@@ -200,7 +200,7 @@ class TimedWaitRun final : public Execution {
   const TimedScenario& scenario_;
   std::unique_ptr<DiatomicCore> core_;
   Parker parker_;
-  Atomic<int> items_{0};
+  Atomic<int> items_{"count", 0};
   int taken_ = 0;     // consumer-only: items the predicate took
   int returned_ = 0;  // consumer-only: items the wait returned
   bool last_check_found_ = false;

@@ -242,7 +242,7 @@ class WaitRun final : public Execution {
   std::vector<std::unique_ptr<Sender>> senders_;
   int slots_ = 0;
   std::unique_ptr<List> list_ = std::make_unique<List>();
-  Atomic<std::uint32_t> room_{0};  // free slots: the queue starts full
+  Atomic<std::uint32_t> room_{"room", 0};  // free slots: the queue starts full
 };
 
 }  // namespace

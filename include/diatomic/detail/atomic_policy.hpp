@@ -10,6 +10,7 @@
 #include <atomic>
 #include <concepts>
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 
 DIATOMIC_NAMESPACE_BEGIN
@@ -54,6 +55,28 @@ concept AtomicPolicy = requires(typename P::template Atomic<std::uintptr_t>& a,
   { a.compare_exchange_strong(v, v, std::memory_order_relaxed, std::memory_order_relaxed) }
       -> std::convertible_to<bool>;
 };
+
+// A core names each of its atomics where it declares it, so that a policy
+// that traces them (the interleaving explorer's) shows "tail0", "refs0", ...
+// rather than one name per type:
+//   typename Policy::template Atomic<std::size_t> tail_{named<Policy>("tail", std::size_t{0})};
+// named() hands the name on to a policy whose atomic is constructible from
+// Named<T>; to any other (std::atomic) it gives the initial value alone, at
+// compile time, so the name costs nothing there.
+template <class T>
+struct Named {
+  const char* name;
+  T value;
+};
+template <class Policy, class T>
+[[nodiscard]] constexpr auto named(const char* name, T value) noexcept {
+  if constexpr (std::is_constructible_v<typename Policy::template Atomic<T>, Named<T>>) {
+    return Named<T>{name, value};
+  } else {
+    static_cast<void>(name);
+    return value;
+  }
+}
 
 struct StdAtomicPolicy {
   template <class T>

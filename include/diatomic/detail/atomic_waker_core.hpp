@@ -73,7 +73,7 @@ class AtomicWakerCore {
     std::move(taken).wake();
   }
 
-  typename Policy::template Atomic<std::uintptr_t> state_{S::kWaiting};
+  typename Policy::template Atomic<std::uintptr_t> state_{named<Policy>("state", S::kWaiting)};
   typename Policy::template Cell<Waker> slot_;
 };
 

@@ -248,7 +248,7 @@ class ChannelCore {
     alignas(T) std::byte bytes[sizeof(T)];
   };
   struct Slot {
-    Atomic<std::size_t> stamp{0};
+    Atomic<std::size_t> stamp{named<Policy>("stamp", std::size_t{0})};
     typename Policy::template Cell<Storage> value;
   };
 
@@ -298,9 +298,10 @@ class ChannelCore {
   const std::size_t one_lap_;
   const std::unique_ptr<Slot[]> slots_;
   // The senders' line: the position the next send claims, and the counts.
-  alignas(kCacheLine) Atomic<std::size_t> tail_{0};
-  Atomic<std::size_t> senders_{1};
-  Atomic<std::size_t> refs_{2};  // the senders' (all of them: one) and the receiver's
+  alignas(kCacheLine) Atomic<std::size_t> tail_{named<Policy>("tail", std::size_t{0})};
+  Atomic<std::size_t> senders_{named<Policy>("senders", std::size_t{1})};
+  // Two references: the senders' (all of them hold one) and the receiver's.
+  Atomic<std::size_t> refs_{named<Policy>("refs", std::size_t{2})};
   // The receiver's line: the position of the next receive. Only the
   // consumer reads or writes it (consumer-side calls run one at a time and
   // each happens before the next), and no sender reads it.

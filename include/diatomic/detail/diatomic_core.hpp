@@ -74,7 +74,8 @@ class DiatomicCore {
   bool try_unlock(std::uintptr_t& bits) noexcept;
   DIATOMIC_NOINLINE void notify_slow(std::uintptr_t old) noexcept;
 
-  typename Policy::template Atomic<std::uintptr_t> state_{0};
+  typename Policy::template Atomic<std::uintptr_t> state_{
+      named<Policy>("state", std::uintptr_t{0})};
   typename Policy::template Cell<Waker> slots_[2];
   ConsumerGuard consumer_;
 };

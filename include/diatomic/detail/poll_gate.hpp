@@ -104,7 +104,7 @@ class PollGate {
   }
 
  private:
-  typename Policy::template Atomic<std::uint32_t> word_{kPolling};
+  typename Policy::template Atomic<std::uint32_t> word_{named<Policy>("gate", kPolling)};
 };
 
 }  // namespace detail

@@ -122,7 +122,8 @@ class WaiterListCore {
   void unlink_locked(Node& node) noexcept;
 
   typename ListMutex<Policy>::type mutex_;
-  typename Policy::template Atomic<std::uintptr_t> waiting_{0};
+  typename Policy::template Atomic<std::uintptr_t> waiting_{
+      named<Policy>("waiting", std::uintptr_t{0})};
   typename Policy::template Cell<Ends> ends_;
 };
 
@@ -191,7 +192,7 @@ class WaiterListCore<Policy>::Node {
   static constexpr std::uintptr_t kNotified = 2;
 
   WaiterListCore* list_;
-  typename Policy::template Atomic<std::uintptr_t> state_{kIdle};
+  typename Policy::template Atomic<std::uintptr_t> state_{named<Policy>("node", kIdle)};
   typename Policy::template Cell<Links> links_;
   typename Policy::template Cell<Waker> waker_;
   bool held_ = false;  // the owner's: a notification passed to the running check
