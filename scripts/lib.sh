@@ -54,6 +54,45 @@ need_build_tools() {
   need_packages meson ninja-build g++ pkg-config dpkg-dev python3 libgtest-dev libbenchmark-dev libfmt-dev
 }
 
+# Windows builds (cross/x86_64-w64-mingw32.ini, MinGW-w64) run under Wine
+# (package wine64), whose 64-bit loader Debian does not put on PATH.
+WINE=/usr/lib/wine/wine64
+
+# wine_prefix DIR: makes DIR a Wine prefix (Wine's registry and C: drive)
+# if it is not one yet, with no display and no question (neither Mono's nor
+# Gecko's installer), and exports it as WINEPREFIX, with WINEDEBUG=-all, for
+# the programs run after it. Its server and Wine's own services are started
+# here and stay up for all of them (starting them costs seconds) until
+# wine_stop ends them; started by a test program instead, the services would
+# hold its output open, and meson test would wait for them.
+wine_prefix() {
+  mkdir -p "$1"
+  WINEPREFIX=$(cd "$1" && pwd)
+  export WINEPREFIX WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+  # Fails only if the prefix's server already runs: then that one serves.
+  "$(dirname "$WINE")/wineserver" -p 2>/dev/null || true
+  env -u DISPLAY "$WINE" wineboot --init </dev/null >"$WINEPREFIX.log" 2>&1 ||
+    die "could not start the Wine prefix $WINEPREFIX (log: $WINEPREFIX.log)"
+}
+
+# mingw_wine_path DIR...: a WINEPATH (Wine's search path for DLLs) of the
+# DIRs and the MinGW-w64 runtime's directories (libstdc++, libgcc,
+# winpthreads), for programs that link them as DLLs, as cross/x86_64-w64-mingw32.ini
+# does. meson test sets one itself only for a test program, not for those a
+# script runs (the examples' output checks).
+mingw_wine_path() {
+  local dirs=("$@") dll
+  for dll in libstdc++-6.dll libwinpthread-1.dll; do
+    dirs+=("$(dirname "$(x86_64-w64-mingw32-g++-posix -print-file-name="$dll")")")
+  done
+  (IFS=';' && printf '%s' "${dirs[*]/#/Z:}")
+}
+
+# wine_stop: ends the server of WINEPREFIX (which would linger a few seconds).
+wine_stop() {
+  "$(dirname "$WINE")/wineserver" -k 2>/dev/null || true
+}
+
 # configure BUILDDIR [meson options...]: sets up (or reconfigures) a build.
 configure() {
   local dir=$1

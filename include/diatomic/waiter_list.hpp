@@ -72,8 +72,10 @@ class WaiterList {
  public:
   class Waiter;
 
-  /// Empty. constexpr: a `constinit` WaiterList is constant-initialised.
-  constexpr WaiterList() noexcept = default;
+  /// Empty. constexpr where std::mutex is (not with MinGW-w64's libstdc++,
+  /// nor MSVC's standard library): a `constinit` WaiterList is then
+  /// constant-initialised.
+  DIATOMIC_DETAIL_MUTEX_CONSTEXPR WaiterList() noexcept = default;
   WaiterList(const WaiterList&) = delete;
   WaiterList& operator=(const WaiterList&) = delete;
 

@@ -21,6 +21,7 @@
 # Prints one line per path, with the reason and the log's tail on failure, and
 # ends with "N passed, N failed". Exit status 0 only if all passed.
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/paths.sh"
 set +e
 
 # Everything the paths below run, so that this script works on its own in a
@@ -40,53 +41,6 @@ CXX=${CXX:-c++}
 # A lost wake-up hangs roundtrip; this turns the hang into a failure.
 RUN_TIMEOUT=60
 
-passed=0
-failed=0
-log=/dev/null
-reason=
-
-# try WHAT CMD...: runs CMD, appending its output to the current path's log;
-# on failure records WHAT as the reason the path broke.
-try() {
-  local what=$1
-  shift
-  printf '+ %s\n' "$*" >>"$log"
-  if ! "$@" >>"$log" 2>&1; then
-    reason=$what
-    return 1
-  fi
-}
-
-# expect WHAT CONDITION...: like try, for a check that prints nothing.
-expect() {
-  local what=$1
-  shift
-  printf '+ check: %s\n' "$what" >>"$log"
-  "$@" >>"$log" 2>&1 || { reason=$what; return 1; }
-}
-
-# run_app DIR [VAR=VALUE...]: runs DIR/roundtrip with the given environment
-# and checks its one line of output.
-run_app() {
-  local dir=$1
-  shift
-  local out status
-  printf '+ %s %s/roundtrip\n' "$*" "$dir" >>"$log"
-  out=$(env -u LD_LIBRARY_PATH "$@" timeout "$RUN_TIMEOUT" "$dir/roundtrip" 2>>"$log")
-  status=$?
-  printf '%s\n' "$out" >>"$log"
-  if [ $status -eq 124 ]; then
-    reason="roundtrip hung for ${RUN_TIMEOUT} s (a lost wake-up?)"
-    return 1
-  elif [ $status -ne 0 ]; then
-    reason="roundtrip exited with status $status"
-    return 1
-  elif [ "$out" != "$EXPECTED_OUTPUT" ]; then
-    reason="roundtrip printed '$out', expected '$EXPECTED_OUTPUT'"
-    return 1
-  fi
-}
-
 # loads_from BINARY DIR [VAR=VALUE...]: ldd, in the environment the binary
 # runs in, resolves libdiatomic.so.SOVERSION to DIR.
 loads_from() {
@@ -103,22 +57,6 @@ loads_from() {
     reason="ldd does not resolve libdiatomic.so.$SOVERSION to $dir: '${line:-no libdiatomic at all}'"
     return 1
   fi
-}
-
-# contains_libdiatomic BINARY: BINARY holds libdiatomic's compiled code (its
-# diatomic::this_thread::park, in whatever ABI namespace), as a static link does.
-contains_libdiatomic() {
-  expect "$(basename "$(dirname "$1")")/$(basename "$1") contains libdiatomic's code (diatomic::this_thread::park)" \
-    bash -c "nm -C '$1' | grep -qE ' T diatomic::(v[0-9_]+::)?this_thread::park\(\)$'"
-}
-
-# project NAME TEMPLATE: a fresh copy of a consumer project and roundtrip.cpp.
-project() {
-  local dir=$WORK/$1
-  mkdir -p "$dir"
-  [ -z "$2" ] || cp -r "$CONSUMERS/$2/." "$dir/"
-  cp "$CONSUMERS/roundtrip.cpp" "$dir/"
-  printf '%s\n' "$dir"
 }
 
 check_install_layout() {
@@ -267,29 +205,6 @@ check_cmake() {
   run_app "$dir/build/static"
 }
 
-# path NAME FUNCTION: runs one consumer path in a subshell and reports it.
-path() {
-  local name=$1 fn=$2
-  log=$WORK/$name.log
-  : >"$log"
-  local why
-  why=$(
-    reason="exited early"
-    if "$fn"; then exit 0; fi
-    printf '%s' "$reason"
-    exit 1
-  )
-  if [ $? -eq 0 ]; then
-    printf 'PASS %s\n' "$name"
-    passed=$((passed + 1))
-  else
-    printf 'FAIL %s: %s\n' "$name" "$why"
-    printf '  last lines of %s:\n' "$log"
-    tail -n 15 "$log" | sed 's/^/  | /'
-    failed=$((failed + 1))
-  fi
-}
-
 if [ -n "$SYSTEM" ]; then
   # The system's libdiatomic, where pkg-config finds it unaided.
   PREFIX=/usr
@@ -299,32 +214,11 @@ if [ -n "$SYSTEM" ]; then
   VERSION=$(pkg-config --modversion diatomic) && LIBPATH=$(pkg-config --variable=libdir diatomic) ||
     { printf 'FAIL system: pkg-config finds no diatomic on the system\n0 passed, 4 failed\n'; exit 1; }
 else
-  step "installing libdiatomic into $PREFIX"
-  log=$WORK/install.log
-  if ! try "install" meson setup "$WORK/build" "$DIATOMIC_ROOT" --prefix="$PREFIX" \
-    --buildtype=release -Dtests=disabled -Dbenchmarks=disabled -Dexamples=disabled -Ddocs=disabled \
-    --wrap-mode=nodownload || ! try "install" ninja -C "$WORK/build" ||
-    ! try "install" meson install -C "$WORK/build" --quiet; then
-    tail -n 30 "$log"
-    printf 'FAIL install: libdiatomic did not build or install (log: %s); no path can run\n' "$log"
-    printf '0 passed, 6 failed\n'
-    exit 1
-  fi
-  read -r VERSION LIBDIR < <(meson introspect "$WORK/build" --projectinfo --buildoptions |
-    python3 -c '
-import json, sys
-info = json.load(sys.stdin)
-libdir = next(o["value"] for o in info["buildoptions"] if o["name"] == "libdir")
-print(info["projectinfo"]["version"], libdir)')
-  LIBPATH=$PREFIX/$LIBDIR
+  install_library 6
   RUN_ENV=(LD_LIBRARY_PATH="$LIBPATH")
   CMAKE_FIND=(-DCMAKE_PREFIX_PATH="$PREFIX")
 fi
-# The SONAME's version, by the policy of docs/guide.md: MAJOR.MINOR while the
-# major version is 0, MAJOR from 1.0 on.
-IFS=. read -r major minor _ <<<"$VERSION"
-if [ "$major" = 0 ]; then SOVERSION=$major.$minor; else SOVERSION=$major; fi
-EXPECTED_OUTPUT="diatomic $VERSION: 1000 round trips between two threads"
+set_versions
 
 step "consumer paths (logs in $WORK)"
 [ -n "$SYSTEM" ] || path install-layout check_install_layout
@@ -334,5 +228,4 @@ path pkgconfig-static check_pkgconfig_static
 path meson-installed check_meson_installed
 path cmake check_cmake
 
-printf '%d passed, %d failed\n' "$passed" "$failed"
-[ "$failed" -eq 0 ]
+finish

@@ -29,6 +29,18 @@ struct ListMutex<Policy> {
   using type = typename Policy::Mutex;
 };
 
+// `constexpr` for the default constructor of a class that holds a std::mutex
+// (WaiterList), where std::mutex is constant-initialisable; nothing where it
+// is not: MinGW-w64's libstdc++ (winpthreads' PTHREAD_MUTEX_INITIALIZER is a
+// cast, not a constant expression) and MSVC's standard library (before VS
+// 2022 17.10). A non-template class cannot declare a defaulted constructor
+// constexpr that is not (C++20).
+#if (defined(__MINGW32__) && defined(__GLIBCXX__)) || defined(_MSVC_STL_VERSION)
+#define DIATOMIC_DETAIL_MUTEX_CONSTEXPR
+#else
+#define DIATOMIC_DETAIL_MUTEX_CONSTEXPR constexpr
+#endif
+
 // The waiters' list: intrusive nodes owned by the waiters, in registration
 // order, under a lock; and a count of the linked nodes that notifiers read
 // with one RMW, without the lock, to return at once when nobody waits.
