@@ -14,6 +14,7 @@
 
 #include "parker/futex.hpp"
 #include "parker/parker_core.hpp"
+#include "thread_owned.hpp"
 
 DIATOMIC_NAMESPACE_BEGIN
 namespace this_thread {
@@ -72,11 +73,12 @@ void spin_for_token(const std::atomic<std::uint32_t>& state, Clock::time_point d
   }
 }
 
-// The calling thread's parker. The thread holds one reference until it exits;
-// each Waker holds another, so the parker outlives the thread if need be.
+// The calling thread's parker. The thread holds one reference until it exits
+// (thread_owned.hpp: on Windows not a thread_local, which MinGW-w64 destroys
+// after freeing it); each Waker holds another, so the parker outlives the
+// thread if need be.
 const RcWaker<Parker>& current() {
-  thread_local const RcWaker<Parker> parker = RcWaker<Parker>::make();
-  return parker;
+  return detail::thread_owned<RcWaker<Parker>>([] { return RcWaker<Parker>::make(); });
 }
 
 // park() and park_until(): spins on the word until the token is there or the

@@ -15,6 +15,7 @@
 #include <thread>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #if defined(__linux__)
 #include <sys/syscall.h>
@@ -265,6 +266,43 @@ TEST_F(WakerTest, thread_waker_outlives_its_thread) {
   Waker copy = w;
   std::move(copy).wake();
   EXPECT_TRUE(w);
+}
+
+// Threads that park, are woken and exit, a batch at a time: each exit
+// releases the thread's own reference to its parker while the test still
+// holds a Waker to it. Released by a thread_local destructor, it was read
+// from freed memory under MinGW-w64's emulated TLS, which corrupted the heap
+// and crashed this test under Wine (src/thread_owned.hpp).
+TEST_F(WakerTest, threads_that_park_and_exit_release_their_parkers) {
+  constexpr int kRounds = 50;
+  constexpr int kBatch = 8;
+  for (int round = 0; round < kRounds; ++round) {
+    std::vector<Waker> wakers(kBatch);
+    std::atomic<int> registered{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kBatch; ++i) {
+      threads.emplace_back([&wakers, &registered, &go, i] {
+        wakers[static_cast<std::size_t>(i)] = this_thread::waker();
+        // Ordering: release, pairs with the acquire load below: publishes the waker.
+        registered.fetch_add(1, std::memory_order_release);
+        // Ordering: acquire, pairs with the release store below.
+        while (!go.load(std::memory_order_acquire)) this_thread::park();
+      });
+    }
+    // Ordering: acquire, pairs with the threads' release increments.
+    while (registered.load(std::memory_order_acquire) < kBatch) std::this_thread::yield();
+    // Ordering: release, pairs with the threads' acquire loads.
+    go.store(true, std::memory_order_release);
+    for (const Waker& w : wakers) w.wake_by_ref();
+    for (std::thread& t : threads) t.join();
+    // The threads are gone, their parkers are not: these touch only live
+    // memory (AddressSanitizer checks that), and drop the last references.
+    for (Waker& w : wakers) {
+      ASSERT_TRUE(w);
+      std::move(w).wake();
+    }
+  }
 }
 
 }  // namespace
