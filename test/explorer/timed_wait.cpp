@@ -46,8 +46,8 @@ struct TimedScenario {
   int producers = 1;  // each sends one item, then notifies
   int preemption_bound = 2;
   int timeouts = 1;  // parks at which the deadline may pass
-  int stale_reads = 0;  // the stale-read model (scheduler.hpp's Options), with
-                        // as many spurious compare_exchange_weak failures
+  int stale_reads = 0;
+  int spurious_failures = 0;
   Driver driver = Driver::kBlockOn;
 };
 
@@ -216,7 +216,7 @@ Result explore_timed_wait(const TimedScenario& scenario) {
   policy_config() = PolicyConfig{.format = &diatomic_word};
   Scheduler scheduler(Options{.preemption_bound = scenario.preemption_bound,
                               .stale_reads = scenario.stale_reads,
-                              .spurious_failures = scenario.stale_reads,
+                              .spurious_failures = scenario.spurious_failures,
                               .timeouts = scenario.timeouts});
   Result result = scheduler.explore([&] { return std::make_unique<TimedWaitRun>(scenario); });
   policy_config() = PolicyConfig{};
@@ -245,16 +245,18 @@ void expect_correct(const TimedScenario& scenario) {
   EXPECT_TRUE(result.exhausted) << "the search stopped before the bound was exhausted";
 }
 
+const TimedScenario kTwoItems{.producers = 2, .preemption_bound = 2, .timeouts = 1};
+
 TEST(TimedWaitExplorer, one_item_racing_the_deadline_is_returned_or_left) {
   expect_correct({.producers = 1, .preemption_bound = 3, .timeouts = 1});
 }
 
 TEST(TimedWaitExplorer, two_items_racing_the_deadline_are_returned_or_left) {
-  expect_correct({.producers = 2, .preemption_bound = 2, .timeouts = 1});
+  expect_correct(kTwoItems);
 }
 
 TEST(TimedWaitExplorer, two_items_racing_the_deadline_with_stale_reads) {
-  expect_correct({.producers = 2, .preemption_bound = 1, .timeouts = 1, .stale_reads = 1});
+  expect_correct(with_stale_reads(kTwoItems));
 }
 
 TEST(TimedWaitExplorer, no_deadline_passes_and_the_wait_returns_an_item) {
