@@ -261,13 +261,7 @@ class ChannelRun final : public Execution {
 }  // namespace
 
 Result explore_channel(const ChannelScenario& scenario) {
-  policy_config() = PolicyConfig{.weaken = scenario.weaken};
-  Scheduler scheduler(Options{.preemption_bound = scenario.preemption_bound,
-                              .stale_reads = scenario.stale_reads,
-                              .spurious_failures = scenario.spurious_failures});
-  Result result = scheduler.explore([&] { return std::make_unique<ChannelRun>(scenario); });
-  policy_config() = PolicyConfig{};
-  return result;
+  return explore<ChannelRun>(scenario, {.weaken = scenario.weaken});
 }
 
 namespace bugs {

@@ -4,61 +4,18 @@
 // machines, in both memory models (sequentially consistent; stale reads), and
 // each seeded bug caught with the schedule that shows it.
 // Each run prints how many schedules it explored and whether the search was
-// exhausted. A watchdog turns a hang of the explorer itself into an abort
-// naming the test.
+// exhausted (expect.hpp).
 #include "scenarios.hpp"
 
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <cstdio>
-#include <string>
-
-#include "watchdog.hpp"
+#include "expect.hpp"
 
 namespace diatomic::explorer {
 namespace {
 
 constexpr Action T = Action::kToken;
 constexpr Action S = Action::kSpurious;
-
-const char* test_name() {
-  return ::testing::UnitTest::GetInstance()->current_test_info()->name();
-}
-
-void summarize(const Result& result, const Scenario& scenario) {
-  const char* outcome = result.failure ? "stopped at the first failing schedule"
-                        : result.exhausted ? "bound exhausted"
-                                           : "NOT exhausted (schedule cap reached)";
-  if (scenario.stale_reads == 0 && scenario.spurious_failures == 0) {
-    std::printf("[explorer] %s: %ld schedules, preemption bound %d, %s\n", test_name(),
-                result.schedules, scenario.preemption_bound, outcome);
-    return;
-  }
-  std::printf("[explorer] %s: %ld schedules (%ld with a stale read), preemption bound %d, "
-              "stale reads %d, spurious failures %d, %s\n",
-              test_name(), result.schedules, result.stale_schedules, scenario.preemption_bound,
-              scenario.stale_reads, scenario.spurious_failures, outcome);
-}
-
-// The algorithm is correct in every schedule, and the search ran to the end.
-void expect_correct(Result (*explore)(const Scenario&), const Scenario& scenario) {
-  const test::Watchdog watchdog(std::string("explorer: ") + test_name(), std::chrono::seconds(300));
-  const Result result = explore(scenario);
-  summarize(result, scenario);
-  EXPECT_FALSE(result.failure.has_value()) << *result.failure;
-  EXPECT_TRUE(result.exhausted) << "the search stopped before the bound was exhausted";
-}
-
-// A seeded bug: some schedule shows it, and that schedule is printed.
-void expect_caught(Result (*explore)(const Scenario&), const Scenario& scenario) {
-  const test::Watchdog watchdog(std::string("explorer: ") + test_name(), std::chrono::seconds(300));
-  const Result result = explore(scenario);
-  summarize(result, scenario);
-  ASSERT_TRUE(result.failure.has_value())
-      << "the seeded bug went unnoticed in " << result.schedules << " schedules";
-  std::printf("[explorer] caught: %s\n", result.failure->c_str());
-}
 
 const Scenario kTwoProducers{.producers = {{T}, {T}}, .preemption_bound = 3};
 const Scenario kSpuriousNotify{.producers = {{T}, {S, T}}, .preemption_bound = 2};
@@ -242,14 +199,6 @@ TEST(RelayStaleReads, late_wakes_and_drops_after_completion_touch_only_the_relay
 }
 TEST(RelayStaleReads, destroyed_while_suspended_late_wakes_touch_only_the_relay) {
   expect_correct(explore_relay, with_stale_reads(kRelayDestroyed, 2));
-}
-
-// Each seeded bug in both models: the stale-read model keeps every
-// behaviour of the sequentially consistent one (each load may still read the
-// latest store), so what one catches the other must catch too.
-void expect_caught_in_both_models(Result (*explore)(const Scenario&), const Scenario& scenario) {
-  expect_caught(explore, scenario);
-  expect_caught(explore, with_stale_reads(scenario, scenario.preemption_bound));
 }
 
 TEST(SeededBugs, diatomic_recheck_before_register_is_caught) {

@@ -23,9 +23,9 @@
 // operations, give it an explore_* function over a scenario type of its own
 // (with the members `weaken`, `preemption_bound`, `stale_reads` and
 // `spurious_failures` that with_stale_reads in scheduler.hpp sets, as
-// ChannelScenario has) and a few small scenarios (a Named array below)
-// that between them reach every operation of its header, and add one row to
-// kCores. Then rewrite the table (its heading comes from kCores too):
+// ChannelScenario has; explore<Run> in policy.hpp runs it) and a few small
+// scenarios (a Named array below) that between them reach every operation of
+// its header, and add one row to kCores. Then rewrite the table (its heading comes from kCores too):
 //   DIATOMIC_UPDATE_DOCS=1 BUILD/test/explorer/explorer_test --gtest_filter='OrderSweep.*'
 #include "channel_scenarios.hpp"
 #include "scenarios.hpp"

@@ -43,6 +43,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -89,6 +90,18 @@ struct PolicyConfig {
   WordFormat format = nullptr;
 };
 PolicyConfig& policy_config() noexcept;
+
+// Explores every schedule of a scenario of any kind within its bounds
+// (options_of, scheduler.hpp), one fresh Run(scenario) per schedule, with the
+// policy configured as `config` for the duration.
+template <class Run, class S>
+[[nodiscard]] Result explore(const S& scenario, PolicyConfig config = {}) {
+  policy_config() = std::move(config);
+  Scheduler scheduler(options_of(scenario));
+  Result result = scheduler.explore([&] { return std::make_unique<Run>(scenario); });
+  policy_config() = PolicyConfig{};
+  return result;
+}
 
 [[nodiscard]] const char* order_name(std::memory_order order) noexcept;
 [[nodiscard]] bool acquires(std::memory_order order) noexcept;

@@ -598,16 +598,8 @@ std::string gate_word(std::uintptr_t word) {
 
 template <class Run>
 Result run(const Scenario& scenario, WordFormat format) {
-  policy_config() =
-      PolicyConfig{.mutation = scenario.mutation, .weaken = scenario.weaken, .format = format};
-  Scheduler scheduler(Options{.preemption_bound = scenario.preemption_bound,
-                              .stale_reads = scenario.stale_reads,
-                              .spurious_failures = scenario.spurious_failures,
-                              .spurious_wakeups = scenario.spurious_wakeups,
-                              .timeouts = scenario.timeouts});
-  Result result = scheduler.explore([&] { return std::make_unique<Run>(scenario); });
-  policy_config() = PolicyConfig{};
-  return result;
+  return explore<Run>(
+      scenario, {.mutation = scenario.mutation, .weaken = scenario.weaken, .format = format});
 }
 
 }  // namespace

@@ -81,6 +81,21 @@ template <class S>
   return scenario;
 }
 
+// The bounds a scenario of any kind explores within: every kind has the
+// preemption bound and the two of the stale-read model; a kind that models
+// spurious wake-ups or deadlines has their bounds too.
+template <class S>
+[[nodiscard]] Options options_of(const S& scenario) {
+  Options options{.preemption_bound = scenario.preemption_bound,
+                  .stale_reads = scenario.stale_reads,
+                  .spurious_failures = scenario.spurious_failures};
+  if constexpr (requires { scenario.spurious_wakeups; }) {
+    options.spurious_wakeups = scenario.spurious_wakeups;
+  }
+  if constexpr (requires { scenario.timeouts; }) options.timeouts = scenario.timeouts;
+  return options;
+}
+
 struct Result {
   long schedules = 0;
   long stale_schedules = 0;  // schedules in which some load read a stale store

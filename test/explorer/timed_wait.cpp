@@ -18,16 +18,14 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cstdint>
-#include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "expect.hpp"
 #include "policy.hpp"
 #include "scheduler.hpp"
-#include "watchdog.hpp"
 
 namespace diatomic::explorer {
 namespace {
@@ -213,62 +211,31 @@ std::string diatomic_word(std::uintptr_t word) {
 }
 
 Result explore_timed_wait(const TimedScenario& scenario) {
-  policy_config() = PolicyConfig{.format = &diatomic_word};
-  Scheduler scheduler(Options{.preemption_bound = scenario.preemption_bound,
-                              .stale_reads = scenario.stale_reads,
-                              .spurious_failures = scenario.spurious_failures,
-                              .timeouts = scenario.timeouts});
-  Result result = scheduler.explore([&] { return std::make_unique<TimedWaitRun>(scenario); });
-  policy_config() = PolicyConfig{};
-  return result;
-}
-
-const char* test_name() {
-  return ::testing::UnitTest::GetInstance()->current_test_info()->name();
-}
-
-Result explore_and_report(const TimedScenario& scenario) {
-  const test::Watchdog watchdog(std::string("explorer: ") + test_name(), std::chrono::seconds(300));
-  const Result result = explore_timed_wait(scenario);
-  std::printf("[explorer] %s: %ld schedules, preemption bound %d, timeouts %d, stale reads %d, %s\n",
-              test_name(), result.schedules, scenario.preemption_bound, scenario.timeouts,
-              scenario.stale_reads,
-              result.failure     ? "stopped at the first failing schedule"
-              : result.exhausted ? "bound exhausted"
-                                 : "NOT exhausted (schedule cap reached)");
-  return result;
-}
-
-void expect_correct(const TimedScenario& scenario) {
-  const Result result = explore_and_report(scenario);
-  EXPECT_FALSE(result.failure.has_value()) << *result.failure;
-  EXPECT_TRUE(result.exhausted) << "the search stopped before the bound was exhausted";
+  return explore<TimedWaitRun>(scenario, {.format = &diatomic_word});
 }
 
 const TimedScenario kTwoItems{.producers = 2, .preemption_bound = 2, .timeouts = 1};
 
 TEST(TimedWaitExplorer, one_item_racing_the_deadline_is_returned_or_left) {
-  expect_correct({.producers = 1, .preemption_bound = 3, .timeouts = 1});
+  expect_correct(explore_timed_wait, {.producers = 1, .preemption_bound = 3, .timeouts = 1});
 }
 
 TEST(TimedWaitExplorer, two_items_racing_the_deadline_are_returned_or_left) {
-  expect_correct(kTwoItems);
+  expect_correct(explore_timed_wait, kTwoItems);
 }
 
 TEST(TimedWaitExplorer, two_items_racing_the_deadline_with_stale_reads) {
-  expect_correct(with_stale_reads(kTwoItems));
+  expect_correct(explore_timed_wait, with_stale_reads(kTwoItems));
 }
 
 TEST(TimedWaitExplorer, no_deadline_passes_and_the_wait_returns_an_item) {
-  expect_correct({.producers = 2, .preemption_bound = 2, .timeouts = 0});
+  expect_correct(explore_timed_wait, {.producers = 2, .preemption_bound = 2, .timeouts = 0});
 }
 
 TEST(TimedWaitSeededBug, a_driver_that_reports_a_timeout_over_its_last_check_loses_the_item) {
-  const Result result = explore_and_report(
+  expect_caught(
+      explore_timed_wait,
       {.producers = 1, .preemption_bound = 2, .timeouts = 1, .driver = Driver::kDropsTheLastCheck});
-  ASSERT_TRUE(result.failure.has_value())
-      << "the seeded bug went unnoticed in " << result.schedules << " schedules";
-  std::printf("[explorer] caught: %s\n", result.failure->c_str());
 }
 
 }  // namespace

@@ -10,9 +10,7 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
 #include <cstdint>
-#include <cstdio>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -20,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "watchdog.hpp"
+#include "expect.hpp"
 
 namespace diatomic::explorer {
 namespace {
@@ -248,45 +246,10 @@ class WaitRun final : public Execution {
 }  // namespace
 
 Result explore_waiter_list(const WaitScenario& scenario) {
-  policy_config() = PolicyConfig{.weaken = scenario.weaken};
-  Scheduler scheduler(Options{.preemption_bound = scenario.preemption_bound,
-                              .stale_reads = scenario.stale_reads,
-                              .spurious_failures = scenario.spurious_failures,
-                              .spurious_wakeups = scenario.spurious_wakeups});
-  Result result = scheduler.explore([&] { return std::make_unique<WaitRun>(scenario); });
-  policy_config() = PolicyConfig{};
-  return result;
+  return explore<WaitRun>(scenario, {.weaken = scenario.weaken});
 }
 
 namespace {
-
-const char* test_name() {
-  return ::testing::UnitTest::GetInstance()->current_test_info()->name();
-}
-
-Result run(const WaitScenario& scenario) {
-  const test::Watchdog watchdog(std::string("explorer: ") + test_name(), std::chrono::seconds(300));
-  Result result = explore_waiter_list(scenario);
-  std::printf("[explorer] %s: %ld schedules (%ld with a stale read), preemption bound %d, %s\n",
-              test_name(), result.schedules, result.stale_schedules, scenario.preemption_bound,
-              result.failure ? "stopped at the first failing schedule"
-              : result.exhausted ? "bound exhausted"
-                                 : "NOT exhausted (schedule cap reached)");
-  return result;
-}
-
-void expect_correct(const WaitScenario& scenario) {
-  const Result result = run(scenario);
-  EXPECT_FALSE(result.failure.has_value()) << *result.failure;
-  EXPECT_TRUE(result.exhausted) << "the search stopped before the bound was exhausted";
-}
-
-void expect_caught(const WaitScenario& scenario) {
-  const Result result = run(scenario);
-  ASSERT_TRUE(result.failure.has_value())
-      << "the seeded bug went unnoticed in " << result.schedules << " schedules";
-  std::printf("[explorer] caught: %s\n", result.failure->c_str());
-}
 
 constexpr Role kSend = Role::kSend;
 
@@ -299,23 +262,27 @@ const WaitScenario kDropRacesNotify{.senders = {Role::kDrop, kSend}, .preemption
 // A full queue and a sender that sends twice: it waits, is woken, and waits again.
 const WaitScenario kFullQueue{.senders = {kSend}, .sends_each = 2, .preemption_bound = 3};
 
-TEST(WaiterListExplorer, two_waiters_and_a_notifier) { expect_correct(kTwoWaiters); }
+TEST(WaiterListExplorer, two_waiters_and_a_notifier) {
+  expect_correct(explore_waiter_list, kTwoWaiters);
+}
 TEST(WaiterListExplorer, a_stop_racing_notify_one_passes_the_wake_on) {
-  expect_correct(kStopRacesNotify);
+  expect_correct(explore_waiter_list, kStopRacesNotify);
 }
 TEST(WaiterListExplorer, a_dropped_waiter_racing_notify_one_passes_the_wake_on) {
-  expect_correct(kDropRacesNotify);
+  expect_correct(explore_waiter_list, kDropRacesNotify);
 }
-TEST(WaiterListExplorer, a_full_queue_with_a_waiting_sender) { expect_correct(kFullQueue); }
+TEST(WaiterListExplorer, a_full_queue_with_a_waiting_sender) {
+  expect_correct(explore_waiter_list, kFullQueue);
+}
 
 TEST(WaiterListStaleReads, two_waiters_and_a_notifier) {
-  expect_correct(with_stale_reads(kTwoWaiters));
+  expect_correct(explore_waiter_list, with_stale_reads(kTwoWaiters));
 }
 TEST(WaiterListStaleReads, a_stop_racing_notify_one_passes_the_wake_on) {
-  expect_correct(with_stale_reads(kStopRacesNotify));
+  expect_correct(explore_waiter_list, with_stale_reads(kStopRacesNotify));
 }
 TEST(WaiterListStaleReads, a_full_queue_with_a_waiting_sender) {
-  expect_correct(with_stale_reads(kFullQueue));
+  expect_correct(explore_waiter_list, with_stale_reads(kFullQueue));
 }
 
 // Seeded bugs: a lost sender wake-up, each way the store-buffering proof
@@ -342,17 +309,17 @@ std::memory_order announce_without_release(const Operation& op, OrderRole,
 TEST(WaiterListSeededBugs, a_stopped_waiter_that_swallows_its_notification_loses_a_wake_up) {
   WaitScenario scenario = kStopRacesNotify;
   scenario.senders.front() = Role::kStopSwallowing;
-  expect_caught(scenario);
+  expect_caught(explore_waiter_list, scenario);
 }
 TEST(WaiterListSeededBugs, registration_without_acquire_loses_a_sender_wake_up) {
   WaitScenario scenario = with_stale_reads(kFullQueue);
   scenario.weaken = &register_without_acquire;
-  expect_caught(scenario);
+  expect_caught(explore_waiter_list, scenario);
 }
 TEST(WaiterListSeededBugs, notification_without_release_loses_a_sender_wake_up) {
   WaitScenario scenario = with_stale_reads(kFullQueue);
   scenario.weaken = &announce_without_release;
-  expect_caught(scenario);
+  expect_caught(explore_waiter_list, scenario);
 }
 
 }  // namespace
