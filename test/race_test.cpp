@@ -11,10 +11,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <latch>
 #include <thread>
 
 #include "hooked_policy.hpp"
+#include "latch.hpp"
 #include "test_waker.hpp"
 #include "watchdog.hpp"
 
@@ -48,8 +48,8 @@ class StuckWake {
  private:
   TestTarget& target_;
   std::atomic<int> calls_{0};
-  std::latch entered_{1};
-  std::latch release_{1};
+  Latch entered_{1};
+  Latch release_{1};
   std::atomic<int> drops_during_call_{-1};
 };
 
@@ -150,8 +150,8 @@ class StuckSlotWrite {
   void release() { release_.count_down(); }
 
  private:
-  std::latch entered_{1};
-  std::latch release_{1};
+  Latch entered_{1};
+  Latch release_{1};
 };
 
 TEST_F(RaceTest, atomic_waker_register_during_a_wake_wakes_the_new_waker_at_once) {
