@@ -61,14 +61,16 @@ WINE=/usr/lib/wine/wine64
 # wine_prefix DIR: makes DIR a Wine prefix (Wine's registry and C: drive)
 # if it is not one yet, with no display and no question (neither Mono's nor
 # Gecko's installer), and exports it as WINEPREFIX, with WINEDEBUG=-all, for
-# the programs run after it. Its server and Wine's own services are started
+# the programs run after it. Wine's debugger is off (winedbg.exe=d): a
+# program that crashes then ends at once with a failing status, where the
+# debugger, attached to it, sometimes let it end with status 0. Its server and Wine's own services are started
 # here and stay up for all of them (starting them costs seconds) until
 # wine_stop ends them; started by a test program instead, the services would
 # hold its output open, and meson test would wait for them.
 wine_prefix() {
   mkdir -p "$1"
   WINEPREFIX=$(cd "$1" && pwd)
-  export WINEPREFIX WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+  export WINEPREFIX WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=;winedbg.exe=d"
   # Fails only if the prefix's server already runs: then that one serves.
   "$(dirname "$WINE")/wineserver" -p 2>/dev/null || true
   env -u DISPLAY "$WINE" wineboot --init </dev/null >"$WINEPREFIX.log" 2>&1 ||
