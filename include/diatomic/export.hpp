@@ -9,8 +9,9 @@
 /// (MinGW and MSVC) it is `__declspec(dllexport)` while the DLL is built
 /// (DIATOMIC_BUILDING, set by the library's build), `__declspec(dllimport)`
 /// for the DLL's users, and nothing for users of the static library, who
-/// define DIATOMIC_STATIC: the pkg-config file of a static-only install and
-/// the CMake target diatomic::diatomic_static define it for them.
+/// define DIATOMIC_STATIC: the pkg-config file (with --static, or always for
+/// a static-only install) and the CMake target diatomic::diatomic_static
+/// define it for them.
 #if defined(_WIN32) || defined(__CYGWIN__)
 #if defined(DIATOMIC_STATIC)
 #define DIATOMIC_EXPORT

@@ -5,7 +5,8 @@
 # a fresh temporary prefix, then builds roundtrip.cpp against the install
 # through each path and runs it under Wine:
 #   install-layout    what `meson install` put where (the DLL in bin/, its
-#                     import library and the static library in lib/, .pc, cmake)
+#                     import library and the static library in lib/, .pc,
+#                     cmake); the static library exports nothing
 #   pkgconfig-shared  g++ $(pkg-config --cflags --libs diatomic): imports the
 #                     DLL, found at run time through WINEPATH
 #   pkgconfig-static  g++ -static $(pkg-config --static --cflags --libs diatomic):
@@ -64,6 +65,13 @@ does_not_import() {
   ! imports "$@"
 }
 
+# exports_nothing ARCHIVE: no object of ARCHIVE carries a dllexport directive
+# (-export: in its .drectve section), which a program or DLL linking it would
+# obey (grep -c reads all of the output, as above).
+exports_nothing() {
+  [ "$("$TRIPLET-strings" -a "$1" | grep -cF -- '-export:')" = 0 ]
+}
+
 check_install_layout() {
   expect "headers under include/diatomic/" \
     test -f "$PREFIX/include/diatomic/diatomic.hpp" -a -f "$PREFIX/include/diatomic/version.hpp" || return 1
@@ -71,6 +79,8 @@ check_install_layout() {
   expect "its import library libdiatomic.dll.a and the static library libdiatomic.a" \
     test -f "$LIBPATH/libdiatomic.dll.a" -a -f "$LIBPATH/libdiatomic.a" || return 1
   expect "the import library names $DLL" grep -aqF "$DLL" "$LIBPATH/libdiatomic.dll.a" || return 1
+  expect "libdiatomic.a exports nothing (its objects are not the DLL's)" \
+    exports_nothing "$LIBPATH/libdiatomic.a" || return 1
   expect "pkgconfig/diatomic.pc: Cflags.private -DDIATOMIC_STATIC, Libs.private -lsynchronization" \
     bash -c "grep -qE '^Cflags.private:.*-DDIATOMIC_STATIC' '$LIBPATH/pkgconfig/diatomic.pc' &&
              grep -qE '^Libs.private:.*-lsynchronization' '$LIBPATH/pkgconfig/diatomic.pc'" || return 1
