@@ -372,15 +372,17 @@ class Atomic {
   int location_;
 };
 
-// A waker slot whose with()/with_mut() are access spans: scheduling points at
-// the start and at the end of each span let any other thread run while the
-// access (a waker call, a copy, a drop) is under way, and a span that overlaps
-// another one in which either side writes is reported as a failure of the
-// schedule.
+// A cell (a waker slot, a list's links, a message) whose with()/with_mut()
+// are access spans: scheduling points at the start and at the end of each
+// span let any other thread run while the access (a waker call, a copy, a
+// drop) is under way, and a span that overlaps another one in which either
+// side writes is reported as a failure of the schedule.
 template <class T>
 class Cell {
  public:
-  // `kind` names the cell in traces: "slot0", "frame1", ...
+  // `kind` names the cell in traces: "slot0", "links1", "frame1", ... A core
+  // names its cells through detail::named (atomic_policy.hpp), a scenario
+  // here; a waker slot keeps the default.
   explicit Cell(const char* kind = "slot") : name_(object_name(kind)) {}
   Cell(const Cell&) = delete;
   Cell& operator=(const Cell&) = delete;

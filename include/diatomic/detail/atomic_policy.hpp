@@ -78,6 +78,23 @@ template <class Policy, class T>
   }
 }
 
+// A core names its cells the same way, but for its waker slots (the cell's
+// own name, "slot"): named<Policy, T>() makes the policy's cell of T with the
+// name if it takes one, or default-constructs it (PlainCell). The cell is not
+// movable: copy-initialization (`=`) from the returned prvalue builds it in
+// place, which the standard guarantees (braces around it would not):
+//   typename Policy::template Cell<Links> links_ = named<Policy, Links>("links");
+template <class Policy, class T, class C = typename Policy::template Cell<T>>
+[[nodiscard]] constexpr C named(const char* name) noexcept(
+    !std::is_constructible_v<C, const char*> && std::is_nothrow_default_constructible_v<C>) {
+  if constexpr (std::is_constructible_v<C, const char*>) {
+    return C(name);
+  } else {
+    static_cast<void>(name);
+    return C();
+  }
+}
+
 struct StdAtomicPolicy {
   template <class T>
   using Atomic = std::atomic<T>;

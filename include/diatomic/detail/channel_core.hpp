@@ -249,7 +249,7 @@ class ChannelCore {
   };
   struct Slot {
     Atomic<std::size_t> stamp{named<Policy>("stamp", std::size_t{0})};
-    typename Policy::template Cell<Storage> value;
+    typename Policy::template Cell<Storage> value = named<Policy, Storage>("message");
   };
 
   static std::size_t checked(std::size_t capacity) {

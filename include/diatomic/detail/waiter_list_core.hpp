@@ -136,7 +136,7 @@ class WaiterListCore {
   typename ListMutex<Policy>::type mutex_;
   typename Policy::template Atomic<std::uintptr_t> waiting_{
       named<Policy>("waiting", std::uintptr_t{0})};
-  typename Policy::template Cell<Ends> ends_;
+  typename Policy::template Cell<Ends> ends_ = named<Policy, Ends>("ends");
 };
 
 // One waiter's registration: owned by the waiter (no allocation), linked
@@ -205,8 +205,8 @@ class WaiterListCore<Policy>::Node {
 
   WaiterListCore* list_;
   typename Policy::template Atomic<std::uintptr_t> state_{named<Policy>("node", kIdle)};
-  typename Policy::template Cell<Links> links_;
-  typename Policy::template Cell<Waker> waker_;
+  typename Policy::template Cell<Links> links_ = named<Policy, Links>("links");
+  typename Policy::template Cell<Waker> waker_ = named<Policy, Waker>("waker");
   bool held_ = false;  // the owner's: a notification passed to the running check
 };
 
