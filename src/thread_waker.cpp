@@ -73,12 +73,22 @@ void spin_for_token(const std::atomic<std::uint32_t>& state, Clock::time_point d
   }
 }
 
-// The calling thread's parker. The thread holds one reference until it exits
+// The calling thread's parker and the thread's own Waker of it, the one
+// waker_ref() lends. The thread holds both references until it exits
 // (thread_owned.hpp: on Windows not a thread_local, which MinGW-w64 destroys
-// after freeing it); each Waker holds another, so the parker outlives the
-// thread if need be.
-const RcWaker<Parker>& current() {
-  return detail::thread_owned<RcWaker<Parker>>([] { return RcWaker<Parker>::make(); });
+// after freeing it); each Waker that waker() hands out holds another, so the
+// parker outlives the thread if need be.
+struct ThreadParker {
+  RcWaker<Parker> parker;
+  Waker waker;
+};
+
+const ThreadParker& current() {
+  return detail::thread_owned<ThreadParker>([] {
+    RcWaker<Parker> parker = RcWaker<Parker>::make();
+    Waker waker = parker.waker();
+    return ThreadParker{std::move(parker), std::move(waker)};
+  });
 }
 
 // park() and park_until(): spins on the word until the token is there or the
@@ -86,7 +96,7 @@ const RcWaker<Parker>& current() {
 // and adapts the thread's next spin to how long this wait took.
 template <class Park>
 Parked spin_then_park(Clock::time_point deadline, Park park) {
-  Parker& parker = current().get();
+  Parker& parker = current().parker.get();
   const std::chrono::nanoseconds max_spin = park_spin();
   const bool spins = max_spin.count() > 0;
   const Clock::time_point start = spins ? Clock::now() : Clock::time_point{};
@@ -114,7 +124,11 @@ Parked spin_then_park(Clock::time_point deadline, Park park) {
 }  // namespace
 
 Waker waker() {
-  return current().waker();
+  return current().waker;
+}
+
+const Waker& waker_ref() {
+  return current().waker;
 }
 
 void set_park_spin(std::chrono::nanoseconds spin) noexcept {

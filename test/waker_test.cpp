@@ -183,6 +183,29 @@ TEST_F(WakerTest, thread_wakers_of_one_thread_are_the_same_and_of_two_are_not) {
   EXPECT_FALSE(mine.will_wake(theirs));
 }
 
+// waker_ref() lends one object per thread, the thread's own waker: the same
+// on every call, waking what waker() wakes, and another thread's is another.
+TEST_F(WakerTest, waker_ref_lends_the_threads_one_waker) {
+  const Waker& lent = this_thread::waker_ref();
+  EXPECT_EQ(&lent, &this_thread::waker_ref());
+  EXPECT_TRUE(lent.will_wake(this_thread::waker()));
+  bool same_object = true;
+  Waker theirs;
+  std::thread([&] {
+    same_object = &this_thread::waker_ref() == &lent;
+    theirs = this_thread::waker_ref();
+  }).join();
+  EXPECT_FALSE(same_object);
+  EXPECT_FALSE(lent.will_wake(theirs));
+  // It wakes this thread: park() consumes its token (the watchdog aborts if
+  // it sleeps instead). Drop a token an earlier test may have left first.
+  Watchdog watchdog("park after waker_ref's wake");
+  while (this_thread::park_until(std::chrono::steady_clock::time_point::min())) {
+  }
+  lent.wake_by_ref();
+  this_thread::park();
+}
+
 // A wake before park() leaves one token, which park() consumes at once (a
 // lost token leaves park() asleep: the watchdog then aborts). park_until with
 // a past deadline only looks for a token, so it shows what is left.

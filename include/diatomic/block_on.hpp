@@ -18,9 +18,10 @@
 ///   (its default and why: diatomic/thread_waker.hpp) and then sleeps in a
 ///   futex wait, so a partner that answers within microseconds keeps the
 ///   hand-off out of the kernel and a long wait costs at most that spin.
-///   Cost: one RMW to take a reference to this thread's waker per call (and
-///   one to drop it), then the primitive's own; the waker is the same on every
-///   call from a thread, so a sink that cached it copies nothing.
+///   Cost: the primitive's own RMWs, nothing for the waker: block_on polls
+///   with this thread's own waker, lent (this_thread::waker_ref()), not a
+///   clone of it; the waker is the same on every call from a thread, so a
+///   sink that cached it copies nothing.
 ///   Deadline. block_on(wait, deadline) and block_on(wait, timeout) return
 ///   once the wait completed or its deadline passed, whichever the thread
 ///   sees first, and say which (docs/waiting.md, "Deadlines"): they park in
@@ -78,7 +79,9 @@ namespace detail {
 /// wait timed out).
 template <class Wait, class Park>
 std::optional<typename Wait::output_type> poll_parked(Wait& wait, Park park) {
-  const Waker waker = this_thread::waker();
+  // Lent, not cloned: this thread outlives the call, and a primitive that
+  // keeps the waker past a poll keeps a clone of it.
+  const Waker& waker = this_thread::waker_ref();
 #if defined(__cpp_lib_jthread)
   struct WakeOnStop {
     const Waker* waker;

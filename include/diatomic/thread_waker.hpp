@@ -71,6 +71,17 @@ namespace this_thread {
 /// thread's own reference to its parker may already be gone by then.
 [[nodiscard]] DIATOMIC_EXPORT Waker waker();
 
+/// The calling thread's own waker, lent rather than cloned: no RMW. Every
+/// call from a thread returns the same object, which will_wake the wakers
+/// waker() returns on that thread and lives until the thread exits. What
+/// block_on polls with, so that a wait which completes at its first poll
+/// costs no reference count. Use it on the calling thread, for as long as the
+/// call that borrowed it runs; anything that keeps it (a primitive's
+/// registration, another thread) keeps a copy, which is a clone. Throws
+/// std::bad_alloc as waker() does (first call on a thread only). Not for use
+/// from thread_local destructors.
+[[nodiscard]] DIATOMIC_EXPORT const Waker& waker_ref();
+
 /// Whether wake_by_ref() of this_thread::waker()'s wakers is
 /// async-signal-safe in this build (see waker()): true for the platform
 /// backends, false for the portable one. Any thread, any time.
