@@ -303,10 +303,18 @@ inline constexpr std::string_view kMoodycamelMiss =
     "moodycamel: a sub-queue per producer and no bound (its enqueue allocates instead of "
     "waiting), against one bounded ring whose slots every producer claims; Q2 floors: "
     "Q2f/ring against Q2f/ring_per_producer is the shared claim word";
-// Against the mutex baseline: what the channel pays above its spinning ring.
+// Against the mutex baseline: the line crossings a ring of 8-byte messages
+// pays, and the two modes runs of one binary land in.
 inline constexpr std::string_view kMutexMiss =
-    "Q1/Q2 floors: the ring, each notification, then waiting (registrations, sleeps and "
-    "wake-ups: the sleeps column) each add their step; the mutex pays no notification RMW";
+    "Q1/Q2: runs of one binary land in a fast mode, near a quarter of S5/raw_spin (two line "
+    "crossings: a slot line holds four messages and crosses to the receiver and back), or a "
+    "slow one; the mutex's deque moves eight messages per line, which its receiver only reads "
+    "(docs/benchmarks.md, Q1 to Q5)";
+// Q3: each round trip is two wake-ups of a thread that spins before it
+// sleeps, in both queues; which is ahead changes between runs.
+inline constexpr std::string_view kPingPongMiss =
+    "Q3: two wake-ups per round trip, each of a thread spinning before it sleeps, as "
+    "moodycamel's semaphore does; S5/raw_spin is the round trip with no queue at all";
 inline constexpr std::string_view kBurstsMiss =
     "Q4 floor: the receiver that spins through the gaps shows what sleeping costs; the "
     "sleeps column counts the receiver's sleeps per message (0.01: once per burst)";
@@ -350,7 +358,7 @@ inline constexpr std::array kTargets{
            kMutexMiss},
     Target{"Q3 ping-pong: the fastest of moodycamel, TBB, mutex / channel",
            "Q3/diatomic_channel", {"Q3/moodycamel", "Q3/tbb_bounded_queue", "Q3/mutex_deque"},
-           TargetKind::kFasterBy, 1.0},
+           TargetKind::kFasterBy, 1.0, {}, kPingPongMiss},
     Target{"Q3 ping-pong: mutex + condition_variable / channel",
            "Q3/diatomic_channel", {"Q3/mutex_deque"}, TargetKind::kFasterBy, 2.0},
     Target{"Q4 bursts, time per message: the fastest of moodycamel, TBB, mutex / channel",
