@@ -57,6 +57,11 @@ inline constexpr std::string_view kRmwCounter = "rmw/op";
 // T1's counter: sleeps in the kernel (voluntary context switches) of both
 // threads per round trip, the waits park()'s spin did not catch.
 inline constexpr std::string_view kSleepsCounter = "sleeps/op";
+// The channel's Q1/Q2 rows: how many times per message the receiver, and the
+// senders, waited (parked, spinning or asleep) in block_on; Google
+// Benchmark's output only.
+inline constexpr std::string_view kWaitsCounter = "receiver_waits/op";
+inline constexpr std::string_view kSenderWaitsCounter = "sender_waits/op";
 
 // T1: a blocking round trip between two threads.
 inline constexpr std::string_view kBlockOnDiatomic = "T1/DiatomicWaker";
@@ -308,8 +313,9 @@ inline constexpr std::string_view kMoodycamelMiss =
 inline constexpr std::string_view kMutexMiss =
     "Q1/Q2: runs of one binary land in a fast mode, near a quarter of S5/raw_spin (two line "
     "crossings: a slot line holds four messages and crosses to the receiver and back), or a "
-    "slow one; the mutex's deque moves eight messages per line, which its receiver only reads "
-    "(docs/benchmarks.md, Q1 to Q5)";
+    "slow one, where the sender keeps finding the ring full (sender_waits/op in Google "
+    "Benchmark's output); the mutex's deque moves eight messages per line, which its "
+    "receiver only reads (docs/benchmarks.md, Q1 to Q5)";
 // Q3: each round trip is two wake-ups of a thread that spins before it
 // sleeps, in both queues; which is ahead changes between runs.
 inline constexpr std::string_view kPingPongMiss =

@@ -36,6 +36,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -86,18 +87,71 @@ concept ChannelSends = requires(const S& tx, RunLoop& loop) {
   tx.send(Message{}).resume_on(loop.executor());
 };
 
+// A wait that counts its polls and is otherwise `W`: block_on polls once,
+// then once more after each park, so the polls beyond one per receive are
+// the receiver's waits.
+template <class W>
+struct CountedPolls {
+  using output_type = typename W::output_type;
+  using result_type = typename W::result_type;
+  static constexpr bool kStoppable = W::kStoppable;
+
+  std::optional<output_type> poll(const Waker& waker) {
+    ++*polls;
+    return wait.poll(waker);
+  }
+  std::optional<output_type> expire() { return wait.expire(); }
+  static result_type into_result(output_type&& out) { return W::into_result(std::move(out)); }
+
+  W wait;
+  std::int64_t* polls;
+};
+
 template <class S>
 class ChannelQueue {
  public:
   explicit ChannelQueue(std::size_t capacity) : ends_(channel<Message>(capacity)) {}
-  struct Producer {
-    S tx;
-    void send(Message m) const { static_cast<void>(block_on(tx.send(m))); }
+  // One producer thread's; it adds its waits to the queue's count when it
+  // goes (one RMW per producer, none per message).
+  class Producer {
+   public:
+    Producer(S tx, std::atomic<std::int64_t>* waits) : tx_(std::move(tx)), waits_(waits) {}
+    Producer(const Producer&) = delete;
+    Producer& operator=(const Producer&) = delete;
+    ~Producer() {
+      // Ordering: relaxed; read after the producers are joined.
+      waits_->fetch_add(polls_ - sends_, std::memory_order_relaxed);
+    }
+    void send(Message m) {
+      ++sends_;
+      using Wait = decltype(tx_.send(m));
+      static_cast<void>(block_on(CountedPolls<Wait>{tx_.send(m), &polls_}));
+    }
+
+   private:
+    S tx_;
+    std::atomic<std::int64_t>* waits_;
+    std::int64_t sends_ = 0;
+    std::int64_t polls_ = 0;
   };
-  [[nodiscard]] Producer producer() const { return Producer{ends_.first}; }
-  Message recv() { return *block_on(ends_.second.recv()); }
+  [[nodiscard]] Producer producer() { return Producer(ends_.first, &sender_waits_); }
+  Message recv() {
+    ++receives_;
+    using Wait = decltype(ends_.second.recv());
+    return *block_on(CountedPolls<Wait>{ends_.second.recv(), &polls_});
+  }
+  // How many times the receiver, and the producers that have gone, waited
+  // (parked) so far.
+  [[nodiscard]] std::int64_t receiver_waits() const noexcept { return polls_ - receives_; }
+  [[nodiscard]] std::int64_t sender_waits() const noexcept {
+    // Ordering: relaxed, as the producers' adds.
+    return sender_waits_.load(std::memory_order_relaxed);
+  }
 
  private:
+  std::int64_t receives_ = 0;
+  std::int64_t polls_ = 0;
+  std::atomic<std::int64_t> sender_waits_{0};
   std::pair<S, Receiver<Message>> ends_;
 };
 
@@ -289,6 +343,14 @@ void throughput(benchmark::State& state) {
   state.counters[std::string(kSleepsCounter)] =
       static_cast<double>(receiver_sleeps + producer_sleeps.load(std::memory_order_relaxed)) /
       static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1));
+  if constexpr (requires { queue.receiver_waits(); }) {
+    const auto per_message = [&state](std::int64_t n) {
+      return static_cast<double>(n) /
+             static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1));
+    };
+    state.counters[std::string(kWaitsCounter)] = per_message(queue.receiver_waits());
+    state.counters[std::string(kSenderWaitsCounter)] = per_message(queue.sender_waits());
+  }
 }
 
 // Q3: this thread sends on `ping` and waits on `pong`; the partner echoes.
