@@ -46,10 +46,13 @@ class PlainCell {
 template <class P>
 concept AtomicPolicy = requires(typename P::template Atomic<std::uintptr_t>& a,
                                 std::uintptr_t v) {
+  // Ordering: none; unevaluated requirements, not operations: they check
+  // that each call compiles (with any order), and order nothing.
   { a.load(std::memory_order_relaxed) } -> std::convertible_to<std::uintptr_t>;
   { a.fetch_or(v, std::memory_order_relaxed) } -> std::convertible_to<std::uintptr_t>;
   { a.fetch_and(v, std::memory_order_relaxed) } -> std::convertible_to<std::uintptr_t>;
   { a.exchange(v, std::memory_order_relaxed) } -> std::convertible_to<std::uintptr_t>;
+  // Ordering: none, as above (unevaluated).
   { a.compare_exchange_weak(v, v, std::memory_order_relaxed, std::memory_order_relaxed) }
       -> std::convertible_to<bool>;
   { a.compare_exchange_strong(v, v, std::memory_order_relaxed, std::memory_order_relaxed) }
