@@ -73,21 +73,21 @@ void spin_for_token(const std::atomic<std::uint32_t>& state, Clock::time_point d
   }
 }
 
-// The calling thread's parker and the thread's own Waker of it, the one
-// waker_ref() lends. The thread holds both references until it exits
-// (thread_owned.hpp: on Windows not a thread_local, which MinGW-w64 destroys
-// after freeing it); each Waker that waker() hands out holds another, so the
-// parker outlives the thread if need be.
+// The calling thread's own Waker of its parker (the one waker_ref() lends),
+// and the parker it keeps alive. The Waker is the thread's one reference,
+// held until the thread exits (thread_owned.hpp: on Windows not a
+// thread_local, which MinGW-w64 destroys after freeing it); each Waker that
+// waker() hands out holds another, so the parker outlives the thread if need
+// be.
 struct ThreadParker {
-  RcWaker<Parker> parker;
   Waker waker;
+  Parker* parker;
 };
 
 const ThreadParker& current() {
   return detail::thread_owned<ThreadParker>([] {
-    RcWaker<Parker> parker = RcWaker<Parker>::make();
-    Waker waker = parker.waker();
-    return ThreadParker{std::move(parker), std::move(waker)};
+    const RcWaker<Parker> handle = RcWaker<Parker>::make();
+    return ThreadParker{handle.waker(), &handle.get()};
   });
 }
 
@@ -96,7 +96,7 @@ const ThreadParker& current() {
 // and adapts the thread's next spin to how long this wait took.
 template <class Park>
 Parked spin_then_park(Clock::time_point deadline, Park park) {
-  Parker& parker = current().parker.get();
+  Parker& parker = *current().parker;
   const std::chrono::nanoseconds max_spin = park_spin();
   const bool spins = max_spin.count() > 0;
   const Clock::time_point start = spins ? Clock::now() : Clock::time_point{};
