@@ -87,24 +87,25 @@ concept ChannelSends = requires(const S& tx, RunLoop& loop) {
   tx.send(Message{}).resume_on(loop.executor());
 };
 
-// A wait that counts its polls and is otherwise `W`: block_on polls once,
-// then once more after each park, so the polls beyond one per receive are
-// the receiver's waits.
+// A wait that counts its waits and is otherwise `W`: block_on polls once,
+// then once more after each park, so every poll after the first is a wait.
 template <class W>
-struct CountedPolls {
+struct CountedWaits {
   using output_type = typename W::output_type;
   using result_type = typename W::result_type;
   static constexpr bool kStoppable = W::kStoppable;
 
   std::optional<output_type> poll(const Waker& waker) {
-    ++*polls;
+    if (polled) ++*waits;
+    polled = true;
     return wait.poll(waker);
   }
   std::optional<output_type> expire() { return wait.expire(); }
   static result_type into_result(output_type&& out) { return W::into_result(std::move(out)); }
 
   W wait;
-  std::int64_t* polls;
+  std::int64_t* waits;
+  bool polled = false;
 };
 
 template <class S>
@@ -115,42 +116,38 @@ class ChannelQueue {
   // goes (one RMW per producer, none per message).
   class Producer {
    public:
-    Producer(S tx, std::atomic<std::int64_t>* waits) : tx_(std::move(tx)), waits_(waits) {}
+    Producer(S tx, std::atomic<std::int64_t>* total) : tx_(std::move(tx)), total_(total) {}
     Producer(const Producer&) = delete;
     Producer& operator=(const Producer&) = delete;
     ~Producer() {
       // Ordering: relaxed; read after the producers are joined.
-      waits_->fetch_add(polls_ - sends_, std::memory_order_relaxed);
+      total_->fetch_add(waits_, std::memory_order_relaxed);
     }
     void send(Message m) {
-      ++sends_;
       using Wait = decltype(tx_.send(m));
-      static_cast<void>(block_on(CountedPolls<Wait>{tx_.send(m), &polls_}));
+      static_cast<void>(block_on(CountedWaits<Wait>{tx_.send(m), &waits_}));
     }
 
    private:
     S tx_;
-    std::atomic<std::int64_t>* waits_;
-    std::int64_t sends_ = 0;
-    std::int64_t polls_ = 0;
+    std::atomic<std::int64_t>* total_;
+    std::int64_t waits_ = 0;
   };
   [[nodiscard]] Producer producer() { return Producer(ends_.first, &sender_waits_); }
   Message recv() {
-    ++receives_;
     using Wait = decltype(ends_.second.recv());
-    return *block_on(CountedPolls<Wait>{ends_.second.recv(), &polls_});
+    return *block_on(CountedWaits<Wait>{ends_.second.recv(), &receiver_waits_});
   }
   // How many times the receiver, and the producers that have gone, waited
   // (parked) so far.
-  [[nodiscard]] std::int64_t receiver_waits() const noexcept { return polls_ - receives_; }
+  [[nodiscard]] std::int64_t receiver_waits() const noexcept { return receiver_waits_; }
   [[nodiscard]] std::int64_t sender_waits() const noexcept {
     // Ordering: relaxed, as the producers' adds.
     return sender_waits_.load(std::memory_order_relaxed);
   }
 
  private:
-  std::int64_t receives_ = 0;
-  std::int64_t polls_ = 0;
+  std::int64_t receiver_waits_ = 0;
   std::atomic<std::int64_t> sender_waits_{0};
   std::pair<S, Receiver<Message>> ends_;
 };
@@ -339,15 +336,14 @@ void throughput(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(queue.recv());
   const std::int64_t receiver_sleeps = sleeps_so_far() - before;
   for (std::thread& t : producers) t.join();
+  const auto per_message = [&state](std::int64_t n) {
+    return static_cast<double>(n) /
+           static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1));
+  };
   // Ordering: relaxed, as the producers' adds; the joins order them.
   state.counters[std::string(kSleepsCounter)] =
-      static_cast<double>(receiver_sleeps + producer_sleeps.load(std::memory_order_relaxed)) /
-      static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1));
+      per_message(receiver_sleeps + producer_sleeps.load(std::memory_order_relaxed));
   if constexpr (requires { queue.receiver_waits(); }) {
-    const auto per_message = [&state](std::int64_t n) {
-      return static_cast<double>(n) /
-             static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1));
-    };
     state.counters[std::string(kWaitsCounter)] = per_message(queue.receiver_waits());
     state.counters[std::string(kSenderWaitsCounter)] = per_message(queue.sender_waits());
   }
