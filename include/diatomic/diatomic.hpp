@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Everything libdiatomic offers, in one include (fmt formatters excepted:
-// include diatomic/fmt.hpp for those, which needs fmt).
+// Everything libdiatomic offers, in one include, but the adapters, which need
+// a library of their own: diatomic/asio.hpp (asio) and diatomic/fmt.hpp (fmt).
 #pragma once
 
 #include <diatomic/atomic_waker.hpp>
