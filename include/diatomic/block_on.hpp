@@ -32,8 +32,8 @@
 ///   wait consumed nothing. A timeout is measured on steady_clock; a
 ///   deadline on another clock is converted to steady_clock once, at the
 ///   call, as park_until converts it. Without a
-///   deadline the cost is unchanged: the untimed block_on makes the same
-///   calls as before.
+///   deadline nothing of this is paid: the untimed block_on parks in park(),
+///   with no deadline to check.
 ///   Do not call block_on from inside a coroutine or an executor's job: it
 ///   blocks the whole thread.
 #pragma once
