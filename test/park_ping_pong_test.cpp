@@ -11,7 +11,7 @@
 // wake-ups (libstdc++ 12 without a futex, as MinGW-w64 builds it), a second
 // test plays the same games over the parker as it was built there before,
 // over std::atomic::wait: one of them must hang with the lost wake-up's
-// signature, while the platform parker then finishes as many games again.
+// signature, while the platform parker then finishes five games.
 // Why that standard library loses them, and what the test cost under Wine:
 // docs/testing.md, "Windows under Wine". Suites 'core' and 'concurrency'.
 #include <diatomic/thread_waker.hpp>
@@ -243,10 +243,13 @@ class AtomicWaitParker final : public Backend {
   Core parkers_[2];
 };
 
-// Games over std::atomic::wait until one hangs: each hung in about two of
-// three games of 100,000 round trips under Wine, so five games that all
-// finish would mean the standard library no longer loses wake-ups here.
-constexpr int kTries = 5;
+// Games over std::atomic::wait until one hangs: under Wine, 15 of 25 such
+// games hung within 100,000 round trips, so fifteen games that all finish
+// (odds about 1 in 1,000,000 if nothing changed) would mean that the standard
+// library no longer loses wake-ups here. Then five games over the platform
+// parker.
+constexpr int kTries = 15;
+constexpr int kPlatformGames = 5;
 
 TEST(ParkPingPong, std_atomic_wait_loses_a_wake_up_where_the_platform_parker_does_not) {
   const NoParkSpin no_spin;
@@ -269,7 +272,7 @@ TEST(ParkPingPong, std_atomic_wait_loses_a_wake_up_where_the_platform_parker_doe
                                       << hang->describe();
   std::printf("over std::atomic::wait, game %d of %d hung: %s\n", games, kTries,
               hang->describe().c_str());
-  for (int game = 1; game <= kTries; ++game) {
+  for (int game = 1; game <= kPlatformGames; ++game) {
     ThreadParker backend;
     const Outcome outcome = play(backend);
     EXPECT_FALSE(outcome.stalled) << "the platform parker, game " << game << ": "
@@ -277,7 +280,7 @@ TEST(ParkPingPong, std_atomic_wait_loses_a_wake_up_where_the_platform_parker_doe
     EXPECT_EQ(outcome.moves, kMoves);
   }
   if (!HasFailure()) {
-    std::printf("over the platform parker, %d games of %u round trips finished\n", kTries,
+    std::printf("over the platform parker, %d games of %u round trips finished\n", kPlatformGames,
                 static_cast<unsigned>(kRoundTrips));
   }
 }
