@@ -110,7 +110,7 @@ struct alignas(64) Padded {
 };
 
 // The read-only notify experiments (S1x, S2x, S3x, S6x; docs/benchmarks.md,
-// "Read-only notify"): what a notify that writes nothing when nobody is
+// "The read-only notify experiments, rejected"): what a notify that writes nothing when nobody is
 // registered would cost, built from the real code, without a second copy of
 // the core.
 
