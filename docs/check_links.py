@@ -12,7 +12,10 @@ that does not exist:
     examples/, docs/examples/, scripts/ and cmake/, the other files of docs/
     (Doxygen's main page, build files) and the top-level build files
     (comments and strings alike): every citation of docs/<page>.md, with or
-    without #heading.
+    without #heading, and the section it names in quotes after it
+    (`docs/guide.md, "Checking your use"`, across comment lines too): a
+    heading's text, less its number, or a paragraph's bold run-in label
+    (`**ABI and SONAME.**`).
 Headings are matched by their GitHub anchors (lowercase, punctuation dropped,
 spaces to hyphens, -1, -2 ... for repeats); text inside fenced code blocks is
 neither a heading nor a link. --self-test runs the check over a small tree
@@ -31,6 +34,9 @@ CODE_SPAN = re.compile(r"`([^`\n]+)`")
 REPO_PATH = re.compile(
     r"^(?:include|src|test|bench|examples|docs|scripts|cmake|debian)/[\w./-]*(?:\.\w+|/)$")
 CITATION = re.compile(r"(?<![\w/.-])(docs/[\w/-]+\.md)(?:#([\w-]+))?")
+NAMED_SECTION = re.compile(r"(?<![\w/.-])(docs/[\w/-]+\.md)(?:#[\w-]+)?,\s*\"([^\"]+)\"")
+COMMENT_LEAD = re.compile(r"^\s*(?://+|#+|\*)?\s?")
+RUN_IN_LABEL = re.compile(r"\*\*([^*]+?)\.\*\*")
 CODE_DIRS = ("include", "src", "test", "bench", "examples", "docs/examples", "scripts", "cmake")
 CODE_SUFFIXES = {".hpp", ".cpp", ".h", ".build", ".txt", ".cmake", ".in", ".sh", ".py", ".dox", ""}
 FENCE = re.compile(r"^\s*(```|~~~)")
@@ -57,6 +63,22 @@ def prose_lines(path):
 
 
 _anchors = {}
+_sections = {}
+
+
+def sections(path):
+    """The names a quoted citation may give a part of a page: each heading's
+    text less its number ("8. Checking your use" -> "Checking your use") and
+    each bold run-in label ("**ABI and SONAME.**" -> "ABI and SONAME")."""
+    if path not in _sections:
+        found = set()
+        for _, line in prose_lines(path):
+            match = HEADING.match(line)
+            if match:
+                found.add(re.sub(r"^\d+\.\s+", "", match.group(2)).replace("`", ""))
+            found.update(RUN_IN_LABEL.findall(line))
+        _sections[path] = found
+    return _sections[path]
 
 
 def anchors(path):
@@ -109,12 +131,26 @@ def check_code(root, source, broken):
         text = source.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         return
-    for number, line in enumerate(text.splitlines(), 1):
+    lines = text.splitlines()
+    for number, line in enumerate(lines, 1):
         for page, anchor in CITATION.findall(line):
             problem = check_target(root, root, source, page, anchor or None)
             if problem:
                 cited = page + (f"#{anchor}" if anchor else "")
                 broken.append(f"{source.relative_to(root)}:{number}: {cited}: {problem}")
+    # Quoted section names, which a comment may wrap onto its next line: the
+    # lines joined, less their comment leaders, each line's start remembered.
+    joined, starts = "", []
+    for line in lines:
+        starts.append(len(joined))
+        joined += COMMENT_LEAD.sub("", line, count=1) + " "
+    for match in NAMED_SECTION.finditer(joined):
+        page, name = match.group(1), " ".join(match.group(2).split())
+        target = root / page
+        if target.is_file() and name not in sections(target):
+            number = sum(1 for start in starts if start <= match.start())
+            broken.append(f"{source.relative_to(root)}:{number}: {page}, \"{name}\": "
+                          f"no heading or run-in label \"{name}\" in {page}")
 
 
 SELF_TEST_TREE = {
@@ -123,8 +159,12 @@ SELF_TEST_TREE = {
         "# Page", "## Real heading", "## Real heading", "```cpp", "# not a heading",
         "[in a fence](nowhere.md)", "```",
         "[ok](#real-heading) [ok](#real-heading-1) [ok](page.md#page) [bad](#not-a-heading)",
-        "`include/a.hpp` `include/missing.hpp` `test/explorer/`", ""]),
-    "include/a.hpp": "// docs/page.md#real-heading docs/page.md#nope docs/gone.md\n",
+        "`include/a.hpp` `include/missing.hpp` `test/explorer/`",
+        "## 2. Numbered", "**Run-in label.** Text.", ""]),
+    "include/a.hpp": "\n".join([
+        "// docs/page.md#real-heading docs/page.md#nope docs/gone.md",
+        '// (docs/page.md, "Real heading"; docs/page.md#2-numbered, "Numbered"; docs/page.md,',
+        '// "Run-in label"; docs/page.md, "Gone")', ""]),
 }
 SELF_TEST_BROKEN = [
     "README.md:1: (docs/missing.md): no such file docs/missing.md",
@@ -133,6 +173,7 @@ SELF_TEST_BROKEN = [
     "docs/page.md:9: `test/explorer/`: no such file",
     "include/a.hpp:1: docs/page.md#nope: no heading #nope in docs/page.md",
     "include/a.hpp:1: docs/gone.md: no such file docs/gone.md",
+    'include/a.hpp:3: docs/page.md, "Gone": no heading or run-in label "Gone" in docs/page.md',
 ]
 
 
