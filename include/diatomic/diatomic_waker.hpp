@@ -162,6 +162,45 @@ static_assert(sizeof(detail::StdDiatomicCore) <= detail::kCacheLine,
 static_assert(alignof(DiatomicWaker) == detail::kCacheLine);
 static_assert(sizeof(DiatomicWaker) == detail::kCacheLine);
 
+/// The consumer role's calls, the base of the two handles that carry the role:
+/// WakeSink (a shared DiatomicWaker) and WakeSinkRef (a borrowed one). Each
+/// call goes to the DiatomicWaker that the handle names, after checking (where
+/// checks are on) that the handle was not moved from. Not used on its own; a
+/// public base (as std::ranges::view_interface is) so that the API reference
+/// shows these calls on both handles.
+template <class Handle>
+class SinkRole {
+ public:
+  /// \copydoc diatomic::DiatomicWaker::register_waker
+  void register_waker(const Waker& waker) { target().register_waker(waker); }
+  /// \copydoc diatomic::DiatomicWaker::unregister
+  void unregister() noexcept { target().unregister(); }
+  /// \copydoc diatomic::DiatomicWaker::clear
+  void clear() noexcept { target().clear(); }
+  /// \copydoc diatomic::DiatomicWaker::state
+  [[nodiscard]] DiatomicState state() const noexcept { return target().state(); }
+  /// \copydoc diatomic::DiatomicWaker::wait_until(Pred)
+  template <WaitPredicate Pred>
+  [[nodiscard]] Wait<DiatomicWaker, Pred, false> wait_until(Pred pred) {
+    return target().wait_until(std::move(pred));
+  }
+#if defined(__cpp_lib_jthread)
+  /// \copydoc diatomic::DiatomicWaker::wait_until(Pred,typename Wait<DiatomicWaker,Pred,true>::stop_token_type)
+  template <WaitPredicate Pred>
+  [[nodiscard]] Wait<DiatomicWaker, Pred, true> wait_until(
+      Pred pred, typename Wait<DiatomicWaker, Pred, true>::stop_token_type token) {
+    return target().wait_until(std::move(pred), std::move(token));
+  }
+#endif
+
+ protected:
+  /// Only as the base of WakeSink or WakeSinkRef.
+  SinkRole() noexcept = default;
+
+ private:
+  DiatomicWaker& target() const noexcept { return static_cast<const Handle&>(*this).target(); }
+};
+
 class WakeSource;
 
 /// The consumer end of a heap-allocated DiatomicWaker shared with any number of
@@ -172,7 +211,7 @@ class WakeSource;
 /// its wakers then stay alive until the last WakeSource goes. Wakers that own
 /// their target (RcWaker, this_thread::waker(), the coroutine awaiter's) make
 /// that safe.
-class WakeSink {
+class WakeSink : public SinkRole<WakeSink> {
  public:
   /// Allocates the shared state; throws std::bad_alloc if that fails.
   WakeSink() : inner_(std::make_shared<DiatomicWaker>()) {}
@@ -192,32 +231,11 @@ class WakeSink {
     if (inner_) inner_->clear();
   }
 
-  /// \copydoc DiatomicWaker::register_waker
-  void register_waker(const Waker& waker) { target().register_waker(waker); }
-  /// \copydoc DiatomicWaker::unregister
-  void unregister() noexcept { target().unregister(); }
-  /// \copydoc DiatomicWaker::clear
-  void clear() noexcept { target().clear(); }
-  /// \copydoc DiatomicWaker::state
-  [[nodiscard]] DiatomicState state() const noexcept { return target().state(); }
-  /// \copydoc DiatomicWaker::wait_until(Pred)
-  template <WaitPredicate Pred>
-  [[nodiscard]] Wait<DiatomicWaker, Pred, false> wait_until(Pred pred) {
-    return target().wait_until(std::move(pred));
-  }
-#if defined(__cpp_lib_jthread)
-  /// \copydoc DiatomicWaker::wait_until(Pred,typename Wait<DiatomicWaker,Pred,true>::stop_token_type)
-  template <WaitPredicate Pred>
-  [[nodiscard]] Wait<DiatomicWaker, Pred, true> wait_until(
-      Pred pred, typename Wait<DiatomicWaker, Pred, true>::stop_token_type token) {
-    return target().wait_until(std::move(pred), std::move(token));
-  }
-#endif
-
   /// A new producer end for this sink.
   [[nodiscard]] WakeSource source() const noexcept;
 
  private:
+  friend class SinkRole<WakeSink>;
   DiatomicWaker& target() const noexcept {
     DIATOMIC_CHECK(inner_ != nullptr, "WakeSink used after it was moved from");
     return *inner_;
@@ -251,7 +269,7 @@ inline WakeSource WakeSink::source() const noexcept {
 /// so that the type system helps keep one consumer. The DiatomicWaker must
 /// outlive it. Its destructor does nothing: the registration and cached waker
 /// belong to the DiatomicWaker.
-class WakeSinkRef {
+class WakeSinkRef : public SinkRole<WakeSinkRef> {
  public:
   /// Takes over the role; `other` may then only be assigned to or destroyed.
   WakeSinkRef(WakeSinkRef&& other) noexcept : target_(std::exchange(other.target_, nullptr)) {}
@@ -264,30 +282,9 @@ class WakeSinkRef {
   WakeSinkRef& operator=(const WakeSinkRef&) = delete;
   ~WakeSinkRef() = default;
 
-  /// \copydoc DiatomicWaker::register_waker
-  void register_waker(const Waker& waker) { target().register_waker(waker); }
-  /// \copydoc DiatomicWaker::unregister
-  void unregister() noexcept { target().unregister(); }
-  /// \copydoc DiatomicWaker::clear
-  void clear() noexcept { target().clear(); }
-  /// \copydoc DiatomicWaker::state
-  [[nodiscard]] DiatomicState state() const noexcept { return target().state(); }
-  /// \copydoc DiatomicWaker::wait_until(Pred)
-  template <WaitPredicate Pred>
-  [[nodiscard]] Wait<DiatomicWaker, Pred, false> wait_until(Pred pred) {
-    return target().wait_until(std::move(pred));
-  }
-#if defined(__cpp_lib_jthread)
-  /// \copydoc DiatomicWaker::wait_until(Pred,typename Wait<DiatomicWaker,Pred,true>::stop_token_type)
-  template <WaitPredicate Pred>
-  [[nodiscard]] Wait<DiatomicWaker, Pred, true> wait_until(
-      Pred pred, typename Wait<DiatomicWaker, Pred, true>::stop_token_type token) {
-    return target().wait_until(std::move(pred), std::move(token));
-  }
-#endif
-
  private:
   friend class DiatomicWaker;
+  friend class SinkRole<WakeSinkRef>;
   explicit WakeSinkRef(DiatomicWaker& target) noexcept : target_(&target) {}
   DiatomicWaker& target() const noexcept {
     DIATOMIC_CHECK(target_ != nullptr, "WakeSinkRef used after it was moved from");
