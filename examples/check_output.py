@@ -4,8 +4,11 @@
 regular expression found in what it printed (each on some line).
 
 usage: check_output.py EXECUTABLE REGEX...
+       check_output.py --doc PAGE REGEX...
 The program runs through the command in DIATOMIC_RUNNER, if set (qemu-user or
-Wine for a cross build).
+Wine for a cross build). With --doc, nothing runs: every regular expression
+must match a line of PAGE, so that the output a page shows (README.md's
+examples) is the output the examples are checked for.
 """
 import os
 import re
@@ -15,6 +18,14 @@ import sys
 
 
 def main() -> int:
+    if sys.argv[1] == "--doc":
+        page, patterns = sys.argv[2], sys.argv[3:]
+        with open(page, encoding="utf-8") as f:
+            text = f.read()
+        missing = [p for p in patterns if not re.search(p, text, re.MULTILINE)]
+        for pattern in missing:
+            print(f"check_output: {page} shows no line that matches {pattern!r}")
+        return 1 if missing else 0
     exe, patterns = sys.argv[1], sys.argv[2:]
     runner = shlex.split(os.environ.get("DIATOMIC_RUNNER", ""))
     run = subprocess.run(runner + [exe], capture_output=True, text=True, check=False)
