@@ -9,8 +9,8 @@
 // The platform parker (src/parker/) must finish every game, on every
 // platform. Where the standard library's std::atomic::wait is known to lose
 // wake-ups (libstdc++ 12 without a futex, as MinGW-w64 builds it), a second
-// test plays the same games over the parker as it was built there before,
-// over std::atomic::wait: one of them must hang with the lost wake-up's
+// test plays the same games over the parker's state machine built over
+// std::atomic::wait instead of the platform's futex: one of them must hang with the lost wake-up's
 // signature, while the platform parker then finishes five games.
 // Why that standard library loses them, and what the test cost under Wine:
 // docs/testing.md, "Windows under Wine". Suites 'core' and 'concurrency'.
@@ -211,8 +211,8 @@ TEST(ParkPingPong, round_trips_through_the_platform_parker_never_hang) {
 #if defined(_WIN32) && defined(__GLIBCXX__) && _GLIBCXX_RELEASE == 12 && \
     !defined(_GLIBCXX_HAVE_PLATFORM_WAIT)
 
-// The parker's futex as it was off Linux before the platform backends: the
-// standard library's atomic wait.
+// A futex for the parker's state machine out of the standard library's
+// atomic wait, as a parker without platform backends would have it.
 struct AtomicWaitFutex {
   static void wait(std::atomic<std::uint32_t>& word, std::uint32_t expected) noexcept {
     // Ordering: relaxed; ParkerCore's compare_exchange after the wait acquires.

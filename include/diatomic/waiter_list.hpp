@@ -41,9 +41,9 @@
 ///   fence saves nothing there while the line stays in the notifier's cache,
 ///   as it does with one notifier such as a channel's receiver; and every
 ///   registration would need a fence too, which the same experiment on
-///   DiatomicWaker measured: its registrations 10 to 20 % slower with g++,
-///   every row slower with clang
-///   (docs/benchmarks.md, "The read-only notify experiments, rejected"). With
+///   DiatomicWaker measures: its registrations slower by more than the 10 %
+///   allowed (docs/benchmarks.md, "The read-only notify experiments,
+///   rejected"). With
 ///   several notifiers the RMW makes them share the counter's cache line. A
 ///   registration costs the lock and one RMW,
 ///   and a clone of the waker unless the Waiter still holds one that

@@ -2,7 +2,7 @@
 // How much the stress tests divide their work by: under a sanitizer,
 // ThreadSanitizer runs them about ten times slower, AddressSanitizer about
 // five; under an emulator (qemu-user, Wine), by DIATOMIC_STRESS_DIVISOR as
-// well, which test/meson.build sets from the cross file's stress_divisor
+// well, which the top-level meson.build sets from the cross file's stress_divisor
 // property. Tests only.
 #pragma once
 
