@@ -10,10 +10,11 @@
 // platform. Where the standard library's std::atomic::wait is known to lose
 // wake-ups (libstdc++ 12 without a futex, as MinGW-w64 builds it), a second
 // test plays the same games over the parker's state machine built over
-// std::atomic::wait instead of the platform's futex: one of them must hang with the lost wake-up's
-// signature, while the platform parker then finishes five games.
-// Why that standard library loses them, and what the test cost under Wine:
-// docs/testing.md, "Windows under Wine". Suites 'core' and 'concurrency'.
+// std::atomic::wait instead of the platform's futex: one of them must hang
+// with the lost wake-up's signature, while the platform parker then
+// finishes five games. Why that standard library loses them, and what the
+// test costs under Wine: docs/testing.md, "Windows under Wine". Suites
+// 'core' and 'concurrency'.
 #include <diatomic/thread_waker.hpp>
 
 #include <gtest/gtest.h>
