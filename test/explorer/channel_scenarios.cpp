@@ -18,51 +18,13 @@
 #include <string_view>
 #include <utility>
 
+#include "wake_target.hpp"
+
 namespace diatomic::explorer {
 namespace {
 
 using Core = detail::ChannelCore<int, Policy>;
 using RecvWait = Wait<Core::RxWaker, detail::RecvOne<int, Policy>, true>;
-
-// The receiver's waker: its wake hands the receiver a token (and what the
-// waking thread did before, as this_thread::park() does); park() waits for
-// one. It owns no reference: every copy points to the one receiver.
-class Wakeup {
- public:
-  [[nodiscard]] Waker waker() { return Waker::adopt(this, &kVTable); }
-
-  void park() {
-    Scheduler& scheduler = *Scheduler::active();
-    scheduler.point();
-    scheduler.record("park", "receiver", token_ ? "token already there" : "blocks");
-    if (!token_) {
-      waiter_ = Scheduler::self();
-      scheduler.block();
-      scheduler.record("unparked", "receiver", "");
-    }
-    token_ = false;
-    scheduler.acquire_from(woken_by_);
-  }
-
- private:
-  static void* clone(void* data) { return data; }
-  static void wake_by_ref(void* data) noexcept {
-    Wakeup& self = *static_cast<Wakeup*>(data);
-    Scheduler& scheduler = *Scheduler::active();
-    self.token_ = true;
-    scheduler.release_to(self.woken_by_);
-    if (self.waiter_ >= 0) scheduler.unblock(std::exchange(self.waiter_, -1));
-    scheduler.record("wake", "receiver", "");
-  }
-  static void wake(void* data) noexcept { wake_by_ref(data); }
-  static void drop(void*) noexcept {}
-  static constexpr WakerVTable kVTable{&clone, &wake, &wake_by_ref, &drop};
-
-  // Touched only by the thread holding the scheduler's baton.
-  bool token_ = false;
-  int waiter_ = -1;
-  View woken_by_;
-};
 
 class ChannelRun final : public Execution {
  public:
@@ -229,7 +191,7 @@ class ChannelRun final : public Execution {
     RecvWait recv(core_->rx_waker(), detail::RecvOne<int, Policy>{core_}, std::move(token));
     for (;;) {
       if (auto out = recv.poll(waker)) return RecvWait::into_result(std::move(*out));
-      wakeup_.park();
+      wakeup_.park(/*yield=*/false);
     }
   }
 
@@ -243,7 +205,9 @@ class ChannelRun final : public Execution {
 
   const ChannelScenario& scenario_;
   Core* core_;
-  Wakeup wakeup_;
+  // The receiver's waker target. A park that finds the token does not let
+  // the others run first: the receiver polls again at once.
+  WakeTarget wakeup_{"receiver"};
   std::stop_source stop_;
   // Touched only by the thread holding the baton; read by check().
   std::vector<std::vector<int>> accepted_;  // per producer, in order

@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "parker_core.hpp"
+#include "wake_target.hpp"
 
 namespace diatomic::explorer {
 namespace {
@@ -29,21 +30,13 @@ using AtomicWakerCore = detail::AtomicWakerCore<Policy>;
 using ParkerCore = detail::ParkerCore<Policy, Futex>;
 using PollGate = detail::PollGate<Policy>;
 
-// The target of one of the consumer's wakers: counts live references and
-// holds a wake-up token that the consumer waits for.
-class Target {
+// The target of one of the consumer's wakers, whose wake-up token the
+// consumer waits for; with a frame that each wake reads.
+class Target final : public WakeTarget {
  public:
-  // A target whose frame is checked: each wake reads it, retire() writes it.
-  Target(std::string name, bool has_frame) : name_(std::move(name)), has_frame_(has_frame) {}
-  Target(const Target&) = delete;
-  Target& operator=(const Target&) = delete;
+  // A target whose frame is checked: each wake reads it, write_frame() writes it.
+  Target(std::string name, bool has_frame) : WakeTarget(std::move(name)), has_frame_(has_frame) {}
 
-  [[nodiscard]] Waker waker() {
-    ++live_;
-    return Waker::adopt(this, &kVTable);
-  }
-  [[nodiscard]] int live() const noexcept { return live_; }
-  [[nodiscard]] const std::string& name() const noexcept { return name_; }
   // The frame is re-initialised or goes away: any wake still running, or
   // not ordered before, is a data race on it.
   void write_frame() {
@@ -52,83 +45,17 @@ class Target {
     frame_.with_mut([](bool& written) { written = true; });
   }
 
-  // Waits until one of this target's wakers was called, and consumes the
-  // token. A token already there is consumed at once and the consumer lets
-  // the others run first (it would poll again straight away).
-  void park() {
-    Scheduler& scheduler = *Scheduler::active();
-    scheduler.point();
-    scheduler.record("park", name_, token_ ? "token already there" : "blocks");
-    if (!token_) {
-      waiter_ = Scheduler::self();
-      scheduler.block();
-      scheduler.record("unparked", name_, "");
-    } else {
-      scheduler.yield();
-    }
-    token_ = false;
-    // As this_thread::park(): what the waking thread did before the wake
-    // happens before the return.
-    scheduler.acquire_from(woken_by_);
-  }
-
  private:
-  static Target& self(void* data) { return *static_cast<Target*>(data); }
-  static void note(Target& target, const char* op) {
-    if (Scheduler* scheduler = Scheduler::active()) {
-      scheduler->record(op, target.name_, fmt::format("{} references", target.live_));
-    }
-  }
-  static void check_alive(Target& target, const char* what) noexcept {
-    if (target.live_ > 0) return;
-    if (Scheduler* scheduler = Scheduler::active()) {
-      scheduler->fail(fmt::format("{} {} after its last reference was released", target.name_,
-                                  what));
-    }
-  }
-  static void* clone_fn(void* data) {
-    Target& target = self(data);
-    check_alive(target, "cloned");
-    ++target.live_;
-    note(target, "clone");
-    return data;
-  }
-  static void wake_by_ref_fn(void* data) noexcept {
-    Target& target = self(data);
-    check_alive(target, "woken");
-    if (target.has_frame_) {
+  void on_wake() override {
+    if (has_frame_) {
       // Shared: a waker call reads the frame it points into.
-      target.frame_.with([](const bool&) {});
+      frame_.with([](const bool&) {});
     }
-    target.token_ = true;
-    Scheduler* scheduler = Scheduler::active();
-    scheduler->release_to(target.woken_by_);
-    if (target.waiter_ >= 0) {
-      scheduler->unblock(target.waiter_);
-      target.waiter_ = -1;
-    }
-    note(target, "wake");
   }
-  static void drop_fn(void* data) noexcept {
-    Target& target = self(data);
-    check_alive(target, "dropped");
-    --target.live_;
-    note(target, "drop");
-  }
-  static void wake_fn(void* data) noexcept {
-    wake_by_ref_fn(data);
-    drop_fn(data);
-  }
-  static constexpr WakerVTable kVTable{&clone_fn, &wake_fn, &wake_by_ref_fn, &drop_fn};
 
   // Touched only by the thread holding the scheduler's baton.
-  std::string name_;
   bool has_frame_;
   Cell<bool> frame_{"frame"};
-  int live_ = 0;
-  bool token_ = false;
-  int waiter_ = -1;
-  View woken_by_;  // what the wakes published
 };
 
 void notify(DiatomicCore& core) {

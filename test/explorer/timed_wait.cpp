@@ -26,6 +26,7 @@
 #include "expect.hpp"
 #include "policy.hpp"
 #include "scheduler.hpp"
+#include "wake_target.hpp"
 
 namespace diatomic::explorer {
 namespace {
@@ -49,72 +50,24 @@ struct TimedScenario {
   Driver driver = Driver::kBlockOn;
 };
 
-// The consumer's parker: block_on's thread waker, with the token
-// park_until consumes, and a count of live references to check that none
-// outlives the core.
-class Parker {
+// The consumer's parker: block_on's thread waker, whose park_until may
+// return at the deadline.
+class Parker final : public WakeTarget {
  public:
-  [[nodiscard]] Waker waker() {
-    ++live_;
-    return Waker::adopt(this, &kVTable);
-  }
-  [[nodiscard]] int live() const noexcept { return live_; }
+  Parker() : WakeTarget("parker") {}
 
   // park_until: true once woken (the token consumed), false if the deadline
   // passed first (no token consumed).
   bool park_until() {
     Scheduler& scheduler = *Scheduler::active();
     scheduler.point();
-    if (!token_) {
-      if (scheduler.timeout()) {
-        scheduler.record("deadline", "parker", "passed");
-        return false;
-      }
-      scheduler.record("park", "parker", "blocks");
-      waiter_ = Scheduler::self();
-      scheduler.block();
-      scheduler.record("unparked", "parker", "");
-    } else {
-      scheduler.record("park", "parker", "token already there");
-      scheduler.yield();
+    if (!token() && scheduler.timeout()) {
+      scheduler.record("deadline", name(), "passed");
+      return false;
     }
-    token_ = false;
-    scheduler.acquire_from(woken_by_);
+    finish_park(scheduler);
     return true;
   }
-
- private:
-  static Parker& self(void* data) { return *static_cast<Parker*>(data); }
-  static void* clone_fn(void* data) {
-    ++self(data).live_;
-    return data;
-  }
-  static void wake_by_ref_fn(void* data) noexcept {
-    Parker& parker = self(data);
-    if (parker.live_ <= 0) {
-      Scheduler::active()->fail("the parker was woken after its last reference was released");
-    }
-    parker.token_ = true;
-    Scheduler* scheduler = Scheduler::active();
-    scheduler->release_to(parker.woken_by_);
-    scheduler->record("wake", "parker", "");
-    if (parker.waiter_ >= 0) {
-      scheduler->unblock(parker.waiter_);
-      parker.waiter_ = -1;
-    }
-  }
-  static void drop_fn(void* data) noexcept { --self(data).live_; }
-  static void wake_fn(void* data) noexcept {
-    wake_by_ref_fn(data);
-    drop_fn(data);
-  }
-  static constexpr WakerVTable kVTable{&clone_fn, &wake_fn, &wake_by_ref_fn, &drop_fn};
-
-  // Touched only by the thread holding the scheduler's baton.
-  int live_ = 0;
-  bool token_ = false;
-  int waiter_ = -1;
-  View woken_by_;
 };
 
 class TimedWaitRun final : public Execution {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "expect.hpp"
+#include "wake_target.hpp"
 
 namespace diatomic::explorer {
 namespace {
@@ -72,65 +73,22 @@ struct ListPolicy {
 };
 using List = detail::WaiterListCore<ListPolicy>;
 
-// A sender's waker target: a token its wakes set and its park() consumes,
-// and a count of live references.
-class Sender {
+// A sender's waker target, whose park may return spuriously.
+class Sender final : public WakeTarget {
  public:
-  explicit Sender(std::string name) : name_(std::move(name)) {}
-  [[nodiscard]] Waker waker() {
-    ++live_;
-    return Waker::adopt(this, &kVTable);
-  }
-  [[nodiscard]] int live() const noexcept { return live_; }
-  [[nodiscard]] const std::string& name() const noexcept { return name_; }
+  using WakeTarget::WakeTarget;
 
   void park() {
     Scheduler& scheduler = *Scheduler::active();
     scheduler.point();
-    if (!token_ && scheduler.spurious_wakeup()) {
+    if (!token() && scheduler.spurious_wakeup()) {
       // As this_thread::park() may: back without a wake, so nothing
       // happens before; the wait polls again, still in the list.
-      scheduler.record("park", name_, "returns spuriously");
+      scheduler.record("park", name(), "returns spuriously");
       return;
     }
-    if (!token_) {
-      scheduler.record("park", name_, "blocks");
-      parked_ = Scheduler::self();
-      scheduler.block();
-    } else {
-      scheduler.yield();
-    }
-    token_ = false;
-    // As this_thread::park(): the waker's writes happen before the return.
-    scheduler.acquire_from(woken_by_);
+    finish_park(scheduler);
   }
-
- private:
-  static Sender& of(void* data) { return *static_cast<Sender*>(data); }
-  static void* clone(void* data) {
-    ++of(data).live_;
-    return data;
-  }
-  static void wake_by_ref(void* data) noexcept {
-    Sender& sender = of(data);
-    if (sender.live_ <= 0) Scheduler::active()->fail(sender.name_ + " woken after its last drop");
-    sender.token_ = true;
-    Scheduler::active()->release_to(sender.woken_by_);
-    Scheduler::active()->record("wake", sender.name_, "");
-    if (sender.parked_ >= 0) Scheduler::active()->unblock(std::exchange(sender.parked_, -1));
-  }
-  static void drop(void* data) noexcept { --of(data).live_; }
-  static void wake(void* data) noexcept {
-    wake_by_ref(data);
-    drop(data);
-  }
-  static constexpr WakerVTable kVTable{&clone, &wake, &wake_by_ref, &drop};
-
-  std::string name_;
-  int live_ = 0;
-  bool token_ = false;
-  int parked_ = -1;
-  View woken_by_;
 };
 
 class WaitRun final : public Execution {
