@@ -493,12 +493,9 @@ class RelayRun final : public ScenarioRun {
   bool seized_ = false;
 };
 
-// Trace formats of the state words: the flags only.
+// Trace formats of the state words: the flags only (as diatomic_word).
 std::string strip_type(std::string text) {
   return text.substr(text.find('{'));
-}
-std::string diatomic_word(std::uintptr_t word) {
-  return strip_type(fmt::format("{}", DiatomicState{word}));
 }
 std::string atomic_waker_word(std::uintptr_t word) {
   return strip_type(fmt::format("{}", AtomicWakerState{word}));
@@ -530,6 +527,10 @@ Result run(const Scenario& scenario, WordFormat format) {
 }
 
 }  // namespace
+
+std::string diatomic_word(std::uintptr_t word) {
+  return strip_type(fmt::format("{}", DiatomicState{word}));
+}
 
 Result explore_diatomic(const Scenario& scenario) {
   return run<PrimitiveRun<DiatomicCore>>(scenario, &diatomic_word);

@@ -9,6 +9,7 @@
 #include "scheduler.hpp"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace diatomic::explorer {
@@ -138,6 +139,10 @@ struct Scenario {
 // relay's atomics that does not happen after the last conflicting access, a
 // wait that never completes (kRegisterThenRecheck), or a relay left alive.
 [[nodiscard]] Result explore_relay(const Scenario& scenario);
+
+// DiatomicWaker's state word in traces: its flags only ("{I=0 U R}"), for
+// every scenario over its core.
+[[nodiscard]] std::string diatomic_word(std::uintptr_t word);
 
 // Seeded bugs, injected through the seam as a rewrite of the value written.
 namespace bugs {

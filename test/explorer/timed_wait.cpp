@@ -12,19 +12,18 @@
 // reference alive once the core is destroyed), or if the consumer is left
 // parked (a lost wake-up). Group TimedWaitExplorer.
 #include <diatomic/detail/diatomic_core.hpp>
-#include <diatomic/fmt.hpp>
 #include <diatomic/wait.hpp>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "expect.hpp"
 #include "policy.hpp"
+#include "scenarios.hpp"
 #include "scheduler.hpp"
 #include "wake_target.hpp"
 
@@ -156,12 +155,6 @@ class TimedWaitRun final : public Execution {
   int returned_ = 0;  // consumer-only: items the wait returned
   bool last_check_found_ = false;
 };
-
-// The state word in traces: its flags.
-std::string diatomic_word(std::uintptr_t word) {
-  const std::string text = fmt::format("{}", DiatomicState{word});
-  return text.substr(text.find('{'));
-}
 
 Result explore_timed_wait(const TimedScenario& scenario) {
   return explore<TimedWaitRun>(scenario, {.format = &diatomic_word});
