@@ -95,12 +95,17 @@ wine_stop() {
   "$(dirname "$WINE")/wineserver" -k 2>/dev/null || true
 }
 
-# configure BUILDDIR [meson options...]: sets up (or reconfigures) a build.
+# configure BUILDDIR [meson options...]: sets up a build, or reconfigures
+# the one set up there before. Meson keeps a build directory's first cross
+# files when it reconfigures it, whatever --cross-file says: a
+# reconfiguration that fails (say, of cross files split in two since) is
+# made again from scratch (--wipe), with the options given.
 configure() {
   local dir=$1
   shift
   if [ -f "$dir/build.ninja" ]; then
     meson setup --reconfigure "$dir" "$@" >"$dir.setup.log" 2>&1 ||
+      meson setup --wipe "$dir" "$@" >"$dir.setup.log" 2>&1 ||
       { cat "$dir.setup.log" >&2; die "meson setup of $dir failed (log above)"; }
   else
     mkdir -p "$(dirname "$dir")"
