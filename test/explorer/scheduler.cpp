@@ -203,25 +203,23 @@ std::size_t Scheduler::pick_store(std::size_t count) {
   return chosen;
 }
 
+bool Scheduler::bounded_choice(int& taken, int bound) {
+  if (taken >= bound) return false;
+  const bool yes = branch({0, 1}) == 1;
+  if (yes) ++taken;
+  return yes;
+}
+
 bool Scheduler::spurious_failure() {
-  if (spurious_failures_ >= options_.spurious_failures) return false;
-  const bool fails = branch({0, 1}) == 1;
-  if (fails) ++spurious_failures_;
-  return fails;
+  return bounded_choice(spurious_failures_, options_.spurious_failures);
 }
 
 bool Scheduler::spurious_wakeup() {
-  if (spurious_wakeups_ >= options_.spurious_wakeups) return false;
-  const bool wakes = branch({0, 1}) == 1;
-  if (wakes) ++spurious_wakeups_;
-  return wakes;
+  return bounded_choice(spurious_wakeups_, options_.spurious_wakeups);
 }
 
 bool Scheduler::timeout() {
-  if (timeouts_ >= options_.timeouts) return false;
-  const bool times_out = branch({0, 1}) == 1;
-  if (times_out) ++timeouts_;
-  return times_out;
+  return bounded_choice(timeouts_, options_.timeouts);
 }
 
 void Scheduler::futex_wait(const void* word) {

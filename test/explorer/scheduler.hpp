@@ -264,6 +264,9 @@ class Scheduler {
   // A choice point over `options` (first = the default): explores each of
   // them in turn and returns the one this schedule takes.
   int branch(std::vector<int> options);
+  // A yes-or-no choice point (no is the default) of a kind that may say yes
+  // at most `bound` times per schedule; `taken` counts the yeses so far.
+  bool bounded_choice(int& taken, int bound);
   // Hands the baton from `current` to `next` and waits for it to come back.
   void switch_to(int current, int next, std::unique_lock<std::mutex>& lock);
   [[nodiscard]] std::string format_trace() const;
