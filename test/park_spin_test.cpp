@@ -24,6 +24,7 @@
 #include <sys/time.h>
 #endif
 
+#include "sanitizers.hpp"
 #include "watchdog.hpp"
 
 namespace diatomic::test {
@@ -36,17 +37,7 @@ using std::chrono::microseconds;
 // about 80 µs under ASan, 25 to 250 µs under TSan, on the development machine):
 // the sanitizer runtime's own work, which would decide the bound instead of
 // the spin. The bound is checked in the other builds.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
+constexpr bool kSanitized = kAddressSanitizer || kThreadSanitizer;
 
 constexpr auto kNotifyAfter = std::chrono::milliseconds(10);
 

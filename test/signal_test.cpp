@@ -24,6 +24,7 @@
 #include <signal.h>
 #endif
 
+#include "sanitizers.hpp"
 #include "watchdog.hpp"
 
 namespace diatomic::test {
@@ -112,18 +113,8 @@ bool signalled(std::uint64_t i) {
 // ThreadSanitizer runs a signal's handler only at the receiving thread's next
 // intercepted call, and a thread asleep in the futex system call makes none:
 // the handler that would wake it never runs, so the test would hang on the
-// sanitizer, not on the library. It runs in every other build.
-#if defined(__SANITIZE_THREAD__)
-constexpr bool kThreadSanitizer = true;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-constexpr bool kThreadSanitizer = true;
-#else
-constexpr bool kThreadSanitizer = false;
-#endif
-#else
-constexpr bool kThreadSanitizer = false;
-#endif
+// sanitizer, not on the library. It runs in every other build
+// (kThreadSanitizer).
 
 class SignalNotify : public ::testing::TestWithParam<Target> {
  protected:

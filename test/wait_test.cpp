@@ -24,22 +24,14 @@
 #include "../../examples/detached.hpp"
 #include "coro_task.hpp"
 #include "counting_policy.hpp"
+#include "sanitizers.hpp"
 #include "test_waker.hpp"
 #include "watchdog.hpp"
 
 // Counts every allocation of this test program, to show that waits make none,
 // by replacing the global operator new. ThreadSanitizer's runtime defines it
 // too (the link would fail), so a TSan build skips that one test.
-#if defined(__SANITIZE_THREAD__)
-#define DIATOMIC_COUNT_ALLOCATIONS 0
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define DIATOMIC_COUNT_ALLOCATIONS 0
-#endif
-#endif
-#ifndef DIATOMIC_COUNT_ALLOCATIONS
-#define DIATOMIC_COUNT_ALLOCATIONS 1
-#endif
+#define DIATOMIC_COUNT_ALLOCATIONS (!DIATOMIC_TEST_THREAD_SANITIZER)
 
 namespace {
 std::atomic<long> allocations{0};

@@ -9,23 +9,11 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "sanitizers.hpp"
+
 namespace diatomic::test {
 
-#if defined(__SANITIZE_THREAD__)
-inline constexpr std::uint64_t kScale = 10;
-#elif defined(__SANITIZE_ADDRESS__)
-inline constexpr std::uint64_t kScale = 5;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-inline constexpr std::uint64_t kScale = 10;
-#elif __has_feature(address_sanitizer)
-inline constexpr std::uint64_t kScale = 5;
-#else
-inline constexpr std::uint64_t kScale = 1;
-#endif
-#else
-inline constexpr std::uint64_t kScale = 1;
-#endif
+inline constexpr std::uint64_t kScale = kThreadSanitizer ? 10 : kAddressSanitizer ? 5 : 1;
 
 // DIATOMIC_STRESS_DIVISOR, a positive integer; 1 if unset (a native run).
 inline std::uint64_t emulation_divisor() {
