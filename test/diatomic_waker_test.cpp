@@ -214,7 +214,7 @@ TEST_F(DiatomicWakerTest, every_reachable_state_is_valid) {
     if (round % 2 == 0) dw.notify();
     EXPECT_TRUE(dw.state().valid()) << fmt::format("{}", dw);
   }
-  EXPECT_FALSE(DiatomicState{DiatomicState::kNotify}.valid()) << "N without L and R";
+  EXPECT_FALSE(DiatomicState{DiatomicState::kNotifyAgain}.valid()) << "N without L and R";
 }
 
 }  // namespace

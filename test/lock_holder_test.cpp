@@ -38,7 +38,7 @@ TEST_F(LockHolderTest, notify_during_a_call_with_nobody_registered_changes_nothi
     during = dw.state();
   });
   dw.notify();
-  EXPECT_EQ(during.bits & (S::kLocked | S::kRegistered | S::kNotify), S::kLocked)
+  EXPECT_EQ(during.bits & (S::kLocked | S::kRegistered | S::kNotifyAgain), S::kLocked)
       << fmt::format("{}", during);
   EXPECT_EQ(a.wakes(), 1) << "the notification inside the call must not cause another";
   EXPECT_FALSE(dw.state().locked());
@@ -61,7 +61,7 @@ TEST_F(LockHolderTest, registration_and_notify_during_a_call_get_one_more_call_o
   const int clones = a.clones();
   const unsigned index = dw.state().index();
   dw.notify();
-  EXPECT_TRUE(asked.notification() && asked.locked() && asked.registered())
+  EXPECT_TRUE(asked.notify_again() && asked.locked() && asked.registered())
       << fmt::format("{}", asked);
   EXPECT_EQ(a.wakes(), 3) << "the holder must call the waker once more (try_unlock, N set)";
   EXPECT_EQ(a.clones(), clones) << "the same waker is never copied";
@@ -80,7 +80,7 @@ TEST_F(LockHolderTest, new_waker_registered_during_a_call_is_switched_to_by_the_
     asked = dw.state();
   });
   dw.notify();  // takes L (switching to a's slot), calls a
-  EXPECT_TRUE(asked.notification() && asked.update()) << fmt::format("{}", asked);
+  EXPECT_TRUE(asked.notify_again() && asked.update()) << fmt::format("{}", asked);
   EXPECT_EQ(a.wakes(), 1);
   EXPECT_EQ(b.wakes(), 1) << "try_unlock with N and U must switch to b's slot and call it";
   const DiatomicState after = dw.state();

@@ -15,11 +15,11 @@ DIATOMIC_NAMESPACE_BEGIN
 /// A snapshot of a dual-slot state word, for diagnostics and tests.
 ///
 /// Flags (key letters of the transition tables):
-///   I kIndex     index of the current slot, the one notifiers call
-///   U kUpdate    slot[1-I] holds a newer waker; the next locking notifier switches to it
-///   R kRegistered the consumer is registered and wants one notification
-///   L kLocked    a notifier holds the notification lock and calls slot[I]
-///   N kNotify    a notifier found L taken while R was set: notify once more
+///   I kIndex        index of the current slot, the one notifiers call
+///   U kUpdate       slot[1-I] holds a newer waker; the next locking notifier switches to it
+///   R kRegistered   the consumer is registered and wants one notification
+///   L kLocked       a notifier holds the notification lock and calls slot[I]
+///   N kNotifyAgain  a notifier found L taken while R was set: the holder notifies again
 ///
 /// Valid states (N implies L and R; I, U, R, L otherwise free):
 ///   N L R U I
@@ -27,13 +27,13 @@ DIATOMIC_NAMESPACE_BEGIN
 ///   0 1 r u i   a notifier holds the lock and is calling slot[I]
 ///   1 1 1 u i   ... and must call again once it is done
 struct DiatomicState {
-  static constexpr std::uintptr_t kIndex = 1u << 0;       ///< I
-  static constexpr std::uintptr_t kUpdate = 1u << 1;      ///< U
-  static constexpr std::uintptr_t kRegistered = 1u << 2;  ///< R
-  static constexpr std::uintptr_t kLocked = 1u << 3;      ///< L
-  static constexpr std::uintptr_t kNotify = 1u << 4;      ///< N
+  static constexpr std::uintptr_t kIndex = 1u << 0;        ///< I
+  static constexpr std::uintptr_t kUpdate = 1u << 1;       ///< U
+  static constexpr std::uintptr_t kRegistered = 1u << 2;   ///< R
+  static constexpr std::uintptr_t kLocked = 1u << 3;       ///< L
+  static constexpr std::uintptr_t kNotifyAgain = 1u << 4;  ///< N
   /// Every flag; no other bit is ever set.
-  static constexpr std::uintptr_t kAll = kIndex | kUpdate | kRegistered | kLocked | kNotify;
+  static constexpr std::uintptr_t kAll = kIndex | kUpdate | kRegistered | kLocked | kNotifyAgain;
 
   std::uintptr_t bits = 0;  ///< The state word's value.
 
@@ -46,10 +46,10 @@ struct DiatomicState {
   /// L is set.
   [[nodiscard]] constexpr bool locked() const noexcept { return (bits & kLocked) != 0; }
   /// N is set.
-  [[nodiscard]] constexpr bool notification() const noexcept { return (bits & kNotify) != 0; }
+  [[nodiscard]] constexpr bool notify_again() const noexcept { return (bits & kNotifyAgain) != 0; }
   /// One of the valid states above.
   [[nodiscard]] constexpr bool valid() const noexcept {
-    return (bits & ~kAll) == 0 && (!notification() || (locked() && registered()));
+    return (bits & ~kAll) == 0 && (!notify_again() || (locked() && registered()));
   }
   /// Same bits.
   friend constexpr bool operator==(DiatomicState, DiatomicState) = default;

@@ -46,7 +46,7 @@ struct fmt::formatter<diatomic::DiatomicState> : diatomic::detail::NoSpecFormatt
     if (s.update()) out = fmt::format_to(out, " U");
     if (s.registered()) out = fmt::format_to(out, " R");
     if (s.locked()) out = fmt::format_to(out, " L");
-    if (s.notification()) out = fmt::format_to(out, " N");
+    if (s.notify_again()) out = fmt::format_to(out, " N");
     return fmt::format_to(out, "}}");
   }
 };

@@ -557,7 +557,7 @@ Result explore_relay(const Scenario& scenario) {
 namespace bugs {
 
 std::uintptr_t skip_notify_bit(std::uintptr_t, std::uintptr_t desired) {
-  return desired & ~DiatomicState::kNotify;
+  return desired & ~DiatomicState::kNotifyAgain;
 }
 
 std::uintptr_t switch_without_flipping_index(std::uintptr_t old, std::uintptr_t desired) {

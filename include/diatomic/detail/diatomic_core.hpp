@@ -120,7 +120,7 @@ inline bool DiatomicCore<Policy>::try_lock(std::uintptr_t old, std::uintptr_t& b
       if (write_back(old)) return false;
       continue;
     }
-    std::uintptr_t next = old | S::kNotify;
+    std::uintptr_t next = old | S::kNotifyAgain;
     if ((old & S::kLocked) == 0) {
       next = (old | S::kLocked) & ~S::kRegistered;
       if ((old & S::kUpdate) != 0) next = (next & ~S::kUpdate) ^ S::kIndex;
@@ -153,7 +153,7 @@ inline bool DiatomicCore<Policy>::try_unlock(std::uintptr_t& bits) noexcept {
   for (;;) {
     check(old);
     DIATOMIC_CHECK((old & S::kLocked) != 0, "DiatomicWaker unlocked without the lock");
-    if ((old & S::kNotify) == 0) {
+    if ((old & S::kNotifyAgain) == 0) {
       // Ordering[try_unlock.unlock_cas]: release, pairs with the acquire load
       // of register_waker, the acquire RMW of clear and the next try_lock: our
       // call of slot[I] happens before the consumer overwrites or drops that
@@ -164,7 +164,7 @@ inline bool DiatomicCore<Policy>::try_unlock(std::uintptr_t& bits) noexcept {
       }
       continue;
     }
-    std::uintptr_t next = old & ~(S::kNotify | S::kRegistered);
+    std::uintptr_t next = old & ~(S::kNotifyAgain | S::kRegistered);
     if ((old & S::kUpdate) != 0) next = (next & ~S::kUpdate) ^ S::kIndex;
     // Ordering[try_unlock.switch_cas]: acq_rel. Acquire: pairs with the release fetch_or(U|R) of a
     // registration that happened while we held the lock, so the newer slot we
@@ -261,7 +261,7 @@ inline void DiatomicCore<Policy>::register_waker(const Waker& waker, const void*
     // is seen in the result, and the switching notifier's last read of
     // slot[1-I] happens before our write. With R clear, no further switch can
     // happen until we set R again.
-    bits = state_.fetch_and(~(S::kRegistered | S::kNotify), std::memory_order_acquire);
+    bits = state_.fetch_and(~(S::kRegistered | S::kNotifyAgain), std::memory_order_acquire);
     check(bits);
   }
   // Exclusive: slot[1-I] is not current, and no notifier can switch to it:
@@ -285,7 +285,7 @@ inline void DiatomicCore<Policy>::unregister() noexcept {
   ConsumerGuard::Call call(consumer_);
   // Ordering[unregister.fetch_and]: relaxed; withdrawing publishes nothing, and a notification
   // racing with it is allowed to be lost to a consumer that no longer waits.
-  state_.fetch_and(~(S::kRegistered | S::kNotify), std::memory_order_relaxed);
+  state_.fetch_and(~(S::kRegistered | S::kNotifyAgain), std::memory_order_relaxed);
 }
 
 // Consumer side. Withdraws the registration and drops both cached wakers,
@@ -301,7 +301,7 @@ inline void DiatomicCore<Policy>::clear() noexcept {
   // Ordering[clear.fetch_and]: acquire, pairs with the release in try_unlock: the last
   // holder's call of slot[I] happens before we drop it.
   const std::uintptr_t bits =
-      state_.fetch_and(~(S::kRegistered | S::kNotify), std::memory_order_acquire);
+      state_.fetch_and(~(S::kRegistered | S::kNotifyAgain), std::memory_order_acquire);
   check(bits);
   if ((bits & S::kLocked) != 0) return;
   for (auto& cell : slots_) {
