@@ -10,7 +10,8 @@
 // lost to the timeout), if a timed-out wait's last check found an item, if the
 // registration outlives the wait (R still set once it ended, or a waker
 // reference alive once the core is destroyed), or if the consumer is left
-// parked (a lost wake-up). Group TimedWaitExplorer.
+// parked (a lost wake-up). Groups TimedWaitExplorer, TimedWaitStaleReads
+// (suite 'memory-model') and TimedWaitSeededBug.
 #include <diatomic/detail/diatomic_core.hpp>
 #include <diatomic/wait.hpp>
 
@@ -170,7 +171,7 @@ TEST(TimedWaitExplorer, two_items_racing_the_deadline_are_returned_or_left) {
   expect_correct(explore_timed_wait, kTwoItems);
 }
 
-TEST(TimedWaitExplorer, two_items_racing_the_deadline_with_stale_reads) {
+TEST(TimedWaitStaleReads, two_items_racing_the_deadline_are_returned_or_left) {
   expect_correct(explore_timed_wait, with_stale_reads(kTwoItems));
 }
 
